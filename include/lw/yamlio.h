@@ -1,0 +1,89 @@
+/* yamlio.h - YAML documents as a small tree with line numbers, and a YAML
+ * writer into a buffer (libyaml).
+ *
+ * The tree keeps each node's line so errors can name "file:line: key".
+ * Anchors, aliases, multiple documents and non-string keys are refused:
+ * linkwiz files are plain data. */
+#ifndef LW_YAMLIO_H
+#define LW_YAMLIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lw/buf.h"
+#include "lw/status.h"
+
+enum lw_ynode_type { LW_Y_SCALAR, LW_Y_SEQ, LW_Y_MAP };
+
+struct lw_ynode {
+    enum lw_ynode_type type;
+    unsigned line;   /* 1-based */
+    unsigned column; /* 1-based */
+    char *value;     /* scalar: its text (NUL-terminated) */
+    bool plain;      /* scalar: unquoted (so `true`, `12`, `~` are typed) */
+    size_t n;        /* seq: items; map: pairs */
+    struct lw_ynode **items; /* seq: n items; map: 2n, key then value */
+};
+
+/* Parse one document.  name is used in messages ("answers.yaml:4: ...").
+ * An empty document gives an empty map.  On success *root is owned by the
+ * caller (lw_yaml_free). */
+enum lw_status lw_yaml_parse(const char *data, size_t len, const char *name,
+                             struct lw_ynode **root, struct lw_err *err);
+void lw_yaml_free(struct lw_ynode *node);
+
+/* Map lookup; NULL when absent or node is not a map. */
+struct lw_ynode *lw_yaml_get(const struct lw_ynode *map, const char *key);
+
+/* Refuse any key of map not in allowed (NULL-terminated): the error names
+ * the key, its line and the accepted keys.  path is the dotted key path of
+ * map ("" at the top, "nginx" inside nginx:).  Also refuses a map that is
+ * not a map ("<path> must be a mapping"). */
+enum lw_status lw_yaml_check_keys(const struct lw_ynode *map, const char *name,
+                                  const char *path,
+                                  const char *const allowed[],
+                                  struct lw_err *err);
+
+/* Typed reads of map[key].  Absent key: LW_OK with *out untouched when
+ * !required, else an error naming the key.  Wrong type: an error naming
+ * file, line, key path, what was expected and what was found. */
+enum lw_status lw_yaml_str(const struct lw_ynode *map, const char *name,
+                           const char *path, const char *key, bool required,
+                           const char **out, struct lw_err *err);
+enum lw_status lw_yaml_bool(const struct lw_ynode *map, const char *name,
+                            const char *path, const char *key, bool required,
+                            bool *out, struct lw_err *err);
+enum lw_status lw_yaml_uint(const struct lw_ynode *map, const char *name,
+                            const char *path, const char *key, bool required,
+                            unsigned long max, unsigned long *out,
+                            struct lw_err *err);
+/* A sequence of scalars, or one scalar taken as a one-item list.  *out is
+ * a malloc'd NULL-terminated array of malloc'd strings (free with
+ * lw_strv_free); *n its length. */
+enum lw_status lw_yaml_strv(const struct lw_ynode *map, const char *name,
+                            const char *path, const char *key, bool required,
+                            char ***out, size_t *n, struct lw_err *err);
+void lw_strv_free(char **v);
+
+/* "file:line: " style location of a node, for callers composing their own
+ * messages. */
+void lw_yaml_where(const struct lw_ynode *node, const char *name, char *out,
+                   size_t outlen);
+
+/* YAML writer: a thin, always-quoting-when-needed emitter into a buffer.
+ * Call begin, then map/seq/scalars nested properly, then end. */
+struct lw_yemit;
+enum lw_status lw_yemit_begin(struct lw_yemit **e, struct lw_buf *out,
+                              struct lw_err *err);
+void lw_yemit_map_start(struct lw_yemit *e);
+void lw_yemit_map_end(struct lw_yemit *e);
+void lw_yemit_seq_start(struct lw_yemit *e, bool flow);
+void lw_yemit_seq_end(struct lw_yemit *e);
+void lw_yemit_str(struct lw_yemit *e, const char *s);  /* NULL => ~ */
+void lw_yemit_plain(struct lw_yemit *e, const char *s); /* numbers, bools */
+void lw_yemit_kv(struct lw_yemit *e, const char *key, const char *s);
+void lw_yemit_kv_plain(struct lw_yemit *e, const char *key, const char *s);
+/* Finish the document and free e.  Returns the first error seen. */
+enum lw_status lw_yemit_end(struct lw_yemit *e, struct lw_err *err);
+
+#endif

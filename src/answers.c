@@ -1,0 +1,2 @@
+/* answers.c - placeholder */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* cert.c - placeholder */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* csr.c - placeholder */
+#include "config.h"

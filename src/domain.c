@@ -1,0 +1,2 @@
+/* domain.c - placeholder */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* keygen.c - placeholder */
+#include "config.h"

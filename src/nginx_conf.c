@@ -1,0 +1,2 @@
+/* nginx_conf.c - placeholder */
+#include "config.h"

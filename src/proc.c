@@ -1,0 +1,2 @@
+/* proc.c - placeholder */
+#include "config.h"

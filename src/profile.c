@@ -1,0 +1,2 @@
+/* profile.c - placeholder */
+#include "config.h"

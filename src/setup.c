@@ -1,0 +1,2 @@
+/* setup.c - placeholder */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* yamlio.c - placeholder */
+#include "config.h"
