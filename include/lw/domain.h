@@ -30,6 +30,10 @@ struct lw_domain {
                                      example.com for link.example.com */
     unsigned notes;               /* enum lw_domain_note bits */
     bool apex;                    /* name == zone: a CNAME cannot live here */
+    char url_scheme[8];           /* with LW_DOMAIN_NOTE_URL: "http" or
+                                     "https", as removed (lower case) */
+    bool url_path;                /* with LW_DOMAIN_NOTE_URL: a path, query
+                                     or fragment was removed too */
 };
 
 /* Parse operator input (UTF-8) into d.  On error, err says what is wrong,
