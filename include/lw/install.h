@@ -27,8 +27,9 @@
 enum lw_status lw_path_under(const char *root, const char *path, char *out,
                              size_t outlen, struct lw_err *err);
 
-/* Create dir and missing parents with mode (existing ones are left as
- * they are). */
+/* Create dir and missing parents with exactly mode, whatever the umask
+ * (existing ones are left as they are); each new one is made durable by
+ * syncing its parent. */
 enum lw_status lw_mkdirs(const char *dir, mode_t mode, struct lw_err *err);
 
 /* The atomic write primitive, on a full path (no root, no backup). */
@@ -51,7 +52,12 @@ enum lw_status lw_install_begin(const struct lw_install_opts *opts,
 
 /* Put data at path with mode (parent directories created with dirmode).
  * Identical content and mode: nothing is written, *changed = false.
- * changed may be NULL. */
+ * changed may be NULL.  path must be clean ("..", ".", "//", spaces,
+ * control characters: LW_ERR_INTERNAL) and strictly under /etc/pki/tls/,
+ * /etc/nginx/conf.d/ or /var/lib/linkwiz/ (not its backups/), else
+ * LW_ERR_REFUSED; a target that is a symlink, directory or other non-regular
+ * file is never replaced (LW_ERR_REFUSED).  A path installed twice in one
+ * run keeps its first backup.  After commit or undo: LW_ERR_INTERNAL. */
 enum lw_status lw_install_file(struct lw_install *in, const char *path,
                                const void *data, size_t len, mode_t mode,
                                mode_t dirmode, unsigned flags, bool *changed,
@@ -59,27 +65,38 @@ enum lw_status lw_install_file(struct lw_install *in, const char *path,
 
 /* How many files this run changed (or, dry run, would change). */
 size_t lw_install_count(const struct lw_install *in);
-/* Dry run: the diffs ("--- a/etc/…\n+++ b/etc/…\n@@ …"), secrets named but
- * not shown.  Empty when nothing would change. */
+/* Dry run: the diffs ("--- a/etc/…\n+++ b/etc/…\n@@ …", 3 lines of
+ * context; a new file is "new file, mode 0644\n--- /dev/null\n…"; a mode
+ * change is a "mode 0644 → 0600" line before "---"), secrets named but not
+ * shown ("--- /etc/…key (private key, contents not shown)\nwould be
+ * replaced\n").  Lines from the old file are sanitized.  Owned by in; ""
+ * when nothing would change. */
 const char *lw_install_diff(const struct lw_install *in);
 /* The backup stamp of this run ("20261203T150501Z"), or NULL when it
  * changed nothing. */
 const char *lw_install_stamp(const struct lw_install *in);
 /* One line per changed file for people: "created /etc/…" or
- * "replaced /etc/… (old copy in /var/lib/linkwiz/backups/…)". */
+ * "replaced /etc/… (previous copy: /var/lib/linkwiz/backups/<stamp>/…)";
+ * dry run: "would create /etc/…" / "would replace /etc/…". */
 void lw_install_describe(const struct lw_install *in, struct lw_buf *out);
 
-/* Put back everything this run changed, newest first. */
+/* Put back everything this run changed, newest first; the journal gets
+ * "undone" (the backup directory stays, ignored by lw_rollback_last).
+ * No-op for a dry run. */
 enum lw_status lw_install_undo(struct lw_install *in, struct lw_err *err);
-/* Mark the run complete in its journal (it becomes "the last run"). */
+/* Mark the run complete in its journal (it becomes "the last run").
+ * LW_ERR_INTERNAL after lw_install_undo. */
 enum lw_status lw_install_commit(struct lw_install *in, struct lw_err *err);
 /* Free; an uncommitted run that changed files is undone first. */
 void lw_install_free(struct lw_install *in);
 
 /* Restore what the last completed run replaced and remove what it created;
  * that run is then marked rolled back, so a second call goes one further.
- * report gets one line per file.  LW_ERR_NOTFOUND when there is no run to
- * roll back. */
+ * A run that was interrupted (no "commit" in its journal) counts as the
+ * last run too.  report (may be NULL) gets one line per file.
+ * LW_ERR_NOTFOUND when there is no run to roll back; LW_ERR_INPUT when the
+ * journal of the run to roll back has a line linkwiz would not write (then
+ * nothing is touched). */
 enum lw_status lw_rollback_last(const char *root, struct lw_buf *report,
                                 struct lw_err *err);
 
