@@ -21,12 +21,16 @@ struct lw_chain {
     STACK_OF(X509) *certs; /* leaf first, intermediates, no root */
     bool reordered;        /* input was not leaf first */
     bool dropped_root;     /* a self-signed root was in the input */
+    unsigned dropped_other; /* certificates not on the leaf's issuer path
+                               (unrelated, or a root not reached) */
     time_t not_before;     /* of the leaf */
     time_t not_after;
 };
 
-/* Every certificate in data, in input order.  *out owned by the caller
- * (sk_X509_pop_free(.., X509_free)). */
+/* Every certificate in data, in input order (name, e.g. the file path, is
+ * only used in messages).  Refusals (a key, an encrypted key, PKCS#12, a
+ * CSR, nothing found, a damaged block) are LW_ERR_INPUT.  *out owned by
+ * the caller (sk_X509_pop_free(.., X509_free)). */
 enum lw_status lw_cert_parse(const void *data, size_t len, const char *name,
                              STACK_OF(X509) **out, struct lw_err *err);
 
@@ -35,13 +39,19 @@ struct lw_cert_expect {
     const char *domain;  /* and cover this name (or NULL) */
     const char *ca_file; /* extra trust anchors (or NULL) */
     time_t now;          /* 0 = time(NULL) */
+    const char *key_name; /* where the key lives, for messages (or NULL) */
 };
 
 /* Parse, order leaf first, drop the root, and validate against expect:
  * key match (else both public-key fingerprints), names (else the names it
  * covers), dates (else both dates), chain verification against the system
  * store plus ca_file (else "append the intermediate certificates from your
- * CA").  out is filled only on LW_OK; free with lw_chain_free. */
+ * CA").  The leaf is the certificate that issued no other one (and matches
+ * expect->key when given); the chain follows issuer links from it, so
+ * certificates off that path are left out (dropped_other).  expect may be
+ * NULL (no key or name check; dates and the chain are still checked).
+ * Refusals are LW_ERR_INPUT (LW_ERR_CRYPTO when OpenSSL itself fails).
+ * out is filled only on LW_OK; free with lw_chain_free. */
 enum lw_status lw_cert_import(const void *data, size_t len, const char *name,
                               const struct lw_cert_expect *expect,
                               struct lw_chain *out, struct lw_err *err);
