@@ -1,8 +1,259 @@
-/* placeholder until the module's tests land */
+/* test_proc.c - lw_proc_run: argument vectors, capture, exit status,
+ * signals, timeouts, bounds, missing programs. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+#include <string.h>
+#include <time.h>
+
 #include <cmocka.h>
-static void placeholder(void **s) { (void)s; skip(); }
-int main(void) { const struct CMUnitTest t[] = { cmocka_unit_test(placeholder) }; return cmocka_run_group_tests_name("proc", t, NULL, NULL); }
+
+#include "lw/proc.h"
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct run_case {
+    const char *name;
+    const char *argv[8];
+    int exit_code;
+    int term_signal;
+    const char *out; /* exact stdout */
+    const char *err; /* exact stderr */
+};
+
+static const struct run_case run_cases[] = {
+    /* Shell syntax in an argument is just bytes: no shell ever sees it. */
+    {"literal arguments",
+     {"echo", "a;b", "$(touch /tmp/lw-pwned)", "`id`", "*", NULL},
+     0,
+     0,
+     "a;b $(touch /tmp/lw-pwned) `id` *\n",
+     ""},
+    {"stderr captured apart",
+     {"sh", "-c", "echo out; echo oops >&2", NULL},
+     0,
+     0,
+     "out\n",
+     "oops\n"},
+    {"exit code", {"sh", "-c", "exit 3", NULL}, 3, 0, "", ""},
+    {"killed by a signal",
+     {"sh", "-c", "kill -TERM $$", NULL},
+     -1,
+     SIGTERM,
+     "",
+     ""},
+    {"stdin is /dev/null", {"cat", NULL}, 0, 0, "", ""},
+    {"sanitized environment",
+     {"env", NULL},
+     0,
+     0,
+     "PATH=/usr/sbin:/usr/bin:/sbin:/bin\nLANG=C\n",
+     ""},
+    /* A background grandchild keeping the pipes open must not hold us. */
+    {"lingering grandchild",
+     {"sh", "-c", "sleep 10 & echo started", NULL},
+     0,
+     0,
+     "started\n",
+     ""},
+    {"absolute path", {"/bin/echo", "-n", "x", NULL}, 0, 0, "x", ""},
+};
+
+static void
+test_run_table(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(run_cases) / sizeof(run_cases[0]); i++) {
+        const struct run_case *c = &run_cases[i];
+        struct lw_proc_result r;
+        struct lw_err err;
+        double t0 = now_s();
+
+        print_message("# %s\n", c->name);
+        lw_proc_result_init(&r);
+        lw_err_clear(&err);
+        assert_int_equal(lw_proc_run(c->argv, 5000, &r, &err), LW_OK);
+        assert_int_equal(r.exit_code, c->exit_code);
+        assert_int_equal(r.term_signal, c->term_signal);
+        assert_false(r.timed_out);
+        assert_string_equal(r.out.data, c->out);
+        assert_string_equal(r.err.data, c->err);
+        assert_false(r.out_truncated);
+        assert_false(r.err_truncated);
+        assert_true(now_s() - t0 < 3.0);
+        lw_proc_result_free(&r);
+    }
+}
+
+static void
+test_timeout(void **state)
+{
+    const char *argv[] = {"sleep", "5", NULL};
+    struct lw_proc_result r;
+    struct lw_err err;
+    double t0, dt;
+
+    (void)state;
+    lw_proc_result_init(&r);
+    t0 = now_s();
+    assert_int_equal(lw_proc_run(argv, 200, &r, &err), LW_OK);
+    dt = now_s() - t0;
+    assert_true(r.timed_out);
+    assert_int_equal(r.exit_code, -1);
+    assert_int_equal(r.term_signal, SIGKILL);
+    assert_true(dt >= 0.19);
+    assert_true(dt < 3.0);
+    lw_proc_result_free(&r);
+}
+
+/* A child that also started one of its own: the timeout kills both, so
+ * the pipes close and we return on time. */
+static void
+test_timeout_kills_group(void **state)
+{
+    const char *argv[] = {"sh", "-c", "sleep 5; echo late", NULL};
+    struct lw_proc_result r;
+    struct lw_err err;
+    double t0;
+
+    (void)state;
+    lw_proc_result_init(&r);
+    t0 = now_s();
+    assert_int_equal(lw_proc_run(argv, 200, &r, &err), LW_OK);
+    assert_true(now_s() - t0 < 3.0);
+    assert_true(r.timed_out);
+    assert_int_equal(r.term_signal, SIGKILL);
+    assert_string_equal(r.out.data, "");
+    lw_proc_result_free(&r);
+}
+
+static void
+test_large_output(void **state)
+{
+    const char *argv[] = {"head", "-c", "20000000", "/dev/zero", NULL};
+    const char *eargv[] = {"sh", "-c", "head -c 3000000 /dev/zero >&2", NULL};
+    struct lw_proc_result r;
+    struct lw_err err;
+    double t0;
+
+    (void)state;
+    lw_proc_result_init(&r);
+    t0 = now_s();
+    assert_int_equal(lw_proc_run(argv, 20000, &r, &err), LW_OK);
+    assert_true(now_s() - t0 < 10.0);
+    assert_int_equal(r.exit_code, 0); /* drained to the end, not killed */
+    assert_false(r.timed_out);
+    assert_int_equal(r.out.len, LW_PROC_OUT_MAX);
+    assert_true(r.out_truncated);
+    assert_false(r.err_truncated);
+
+    assert_int_equal(lw_proc_run(eargv, 20000, &r, &err), LW_OK);
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.out.len, 0);
+    assert_int_equal(r.err.len, LW_PROC_ERR_MAX);
+    assert_true(r.err_truncated);
+    assert_false(r.out_truncated);
+    lw_proc_result_free(&r);
+}
+
+struct missing_case {
+    const char *prog;
+    const char *msg;
+    const char *hint_part; /* NULL: no hint */
+};
+
+static const struct missing_case missing_cases[] = {
+    {"/nonexistent/nginx",
+     "cannot run /nonexistent/nginx: No such file or directory",
+     "Install nginx"},
+    {"linkwiz-no-such-program",
+     "cannot run linkwiz-no-such-program: No such file or directory", NULL},
+    {"", "cannot run : No such file or directory", NULL},
+    {"/etc/passwd", "cannot run /etc/passwd: Permission denied", NULL},
+};
+
+static void
+test_missing_program(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(missing_cases) / sizeof(missing_cases[0]); i++) {
+        const struct missing_case *c = &missing_cases[i];
+        const char *argv[] = {c->prog, "-t", NULL};
+        struct lw_proc_result r;
+        struct lw_err err;
+
+        print_message("# %s\n", c->prog);
+        lw_proc_result_init(&r);
+        lw_err_clear(&err);
+        assert_int_equal(lw_proc_run(argv, 1000, &r, &err), LW_ERR_EXTERNAL);
+        assert_int_equal(err.status, LW_ERR_EXTERNAL);
+        assert_string_equal(err.msg, c->msg);
+        if (c->hint_part != NULL)
+            assert_non_null(strstr(err.hint, c->hint_part));
+        else
+            assert_string_equal(err.hint, "");
+        lw_proc_result_free(&r);
+    }
+}
+
+static void
+test_no_program(void **state)
+{
+    const char *argv[] = {NULL};
+    struct lw_proc_result r;
+    struct lw_err err;
+
+    (void)state;
+    lw_proc_result_init(&r);
+    assert_int_equal(lw_proc_run(argv, 1000, &r, &err), LW_ERR_INTERNAL);
+    assert_non_null(strstr(err.msg, "no program to run"));
+    lw_proc_result_free(&r);
+}
+
+/* The child sees none of our descriptors: only 0, 1, 2 (and the one ls
+ * opens to read the directory). */
+static void
+test_no_fd_leak(void **state)
+{
+    const char *argv[] = {"ls", "/proc/self/fd", NULL};
+    struct lw_proc_result r;
+    struct lw_err err;
+
+    (void)state;
+    lw_proc_result_init(&r);
+    assert_int_equal(lw_proc_run(argv, 5000, &r, &err), LW_OK);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out.data, "0\n1\n2\n3\n");
+    lw_proc_result_free(&r);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_table),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_timeout_kills_group),
+        cmocka_unit_test(test_large_output),
+        cmocka_unit_test(test_missing_program),
+        cmocka_unit_test(test_no_program),
+        cmocka_unit_test(test_no_fd_leak),
+    };
+
+    return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
+}
