@@ -31,7 +31,7 @@
 #define CERTS_MAX 64  /* more is a CA bundle given by mistake */
 #define NAME_SHOWN 64 /* characters of a CN shown */
 #define SAN_SHOWN 10  /* names listed in a message */
-#define QUOTE_MAX 160 /* bytes of a file name shown */
+#define QUOTE_MAX 1024 /* bytes of a file name shown (escapes take 4) */
 
 /* ---- text for people ---------------------------------------------- */
 

@@ -1,5 +1,697 @@
-/* main.c - placeholder */
+/* main.c - command line: options, dispatch to the core, output, and the
+ * only place where a status becomes an exit code.
+ *
+ * Exit codes: setup/show/rollback 0 done, 2 refused or failed; check
+ * follows the monitoring-plugin convention (0 ok, 1 warning, 2 critical);
+ * 3 = could not run (bad options, no saved setup). */
 #include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "lw/answers.h"
+#include "lw/install.h"
 #include "lw/nls.h"
-int main(void) { lw_nls_init(); puts(_("linkwiz")); return 0; }
+#include "lw/profile.h"
+#include "lw/setup.h"
+#include "lw/state.h"
+
+enum exit_code {
+    EXIT_DONE = 0,
+    EXIT_WARNING = 1,
+    EXIT_FAILED = 2,
+    EXIT_UNUSABLE = 3
+};
+
+#define MAX_RESOLVERS 16
+
+struct opts {
+    const char *command;
+    const char *root;
+    const char *state;
+    const char *profiles;
+    const char *answers;
+    const char *ca_file;
+    const char *resolvers[MAX_RESOLVERS];
+    size_t n_resolvers;
+    const char *connect_to[MAX_RESOLVERS];
+    size_t n_connect_to;
+    long timeout_s;
+    bool json;
+    bool dry_run;
+    bool monitoring;
+    bool no_color;
+    char state_buf[LW_PATH_MAX];
+};
+
+static void
+usage(FILE *fp)
+{
+    fprintf(fp, "%s",
+            _("Usage: linkwiz [OPTIONS]                        interactive "
+              "wizard\n"
+              "       linkwiz setup --answers FILE [OPTIONS]   the same "
+              "setup, non-interactive\n"
+              "       linkwiz check [OPTIONS]                  revalidate "
+              "the saved setup\n"
+              "       linkwiz show [OPTIONS]                   print the "
+              "saved setup\n"
+              "       linkwiz rollback [OPTIONS]               put back what "
+              "the last run replaced\n"
+              "       linkwiz --help | --version\n"));
+    fprintf(fp, "\n%s",
+            _("Sets up HTTPS for an email provider's link-tracking domain: "
+              "private key and\n"
+              "CSR, certificate, an nginx proxy that passes the link domain "
+              "as Host, and\n"
+              "checks that links work.\n"));
+    fprintf(fp, "\n%s",
+            _("Options:\n"
+              "  --answers FILE       setup: the answers file (YAML)\n"
+              "  --root DIR           read and write every file under DIR "
+              "(default /)\n"
+              "  --state FILE         the saved setup (default "
+              "DIR/var/lib/linkwiz/state.yaml)\n"
+              "  --profiles FILE      provider and regions (default: "
+              "built in)\n"
+              "  --resolver ADDR[:PORT]  DNS server to query (repeatable)\n"
+              "  --connect-to HOST:PORT:ADDR:PORT  reach HOST there instead "
+              "of resolving it\n"
+              "  --ca-file FILE       extra trusted CA certificates (PEM)\n"
+              "  --timeout SECONDS    limit for each network step (default "
+              "5)\n"
+              "  --json               machine-readable output (setup, "
+              "check, show)\n"
+              "  --dry-run            setup: print what would change, "
+              "write nothing\n"
+              "  --monitoring         check: one Nagios-style line\n"
+              "  --no-color           no colours (NO_COLOR is honoured "
+              "too)\n"
+              "  -h, --help           this help\n"
+              "  -V, --version        the version\n"));
+    fprintf(fp, "\n%s",
+            _("Exit status: 0 done; 2 refused or failed (nothing "
+              "half-written);\n"
+              "3 could not run.  check: 0 ok, 1 warnings, 2 failures, 3 "
+              "could not run.\n"));
+}
+
+static int
+usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "linkwiz: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s\n", _("Run `linkwiz --help` for the options."));
+    return EXIT_UNUSABLE;
+}
+
+enum {
+    OPT_ROOT = 256,
+    OPT_STATE,
+    OPT_PROFILES,
+    OPT_ANSWERS,
+    OPT_RESOLVER,
+    OPT_CONNECT_TO,
+    OPT_CA_FILE,
+    OPT_TIMEOUT,
+    OPT_JSON,
+    OPT_DRY_RUN,
+    OPT_MONITORING,
+    OPT_NO_COLOR
+};
+
+static const struct option long_opts[] = {
+    {"root", required_argument, NULL, OPT_ROOT},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"profiles", required_argument, NULL, OPT_PROFILES},
+    {"answers", required_argument, NULL, OPT_ANSWERS},
+    {"resolver", required_argument, NULL, OPT_RESOLVER},
+    {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"monitoring", no_argument, NULL, OPT_MONITORING},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
+
+/* Returns -1 to go on, or an exit code. */
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+    static const char *const commands[] = {"setup", "check", "show",
+                                           "rollback", NULL};
+    int c, i;
+
+    memset(o, 0, sizeof(*o));
+    o->root = "/";
+    o->timeout_s = 5;
+    o->no_color = getenv("NO_COLOR") != NULL && *getenv("NO_COLOR") != '\0';
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hV", long_opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_ROOT:
+            o->root = optarg;
+            break;
+        case OPT_STATE:
+            o->state = optarg;
+            break;
+        case OPT_PROFILES:
+            o->profiles = optarg;
+            break;
+        case OPT_ANSWERS:
+            o->answers = optarg;
+            break;
+        case OPT_RESOLVER:
+            if (o->n_resolvers == MAX_RESOLVERS)
+                return usage_error(_("too many --resolver options (at most "
+                                     "16)"));
+            o->resolvers[o->n_resolvers++] = optarg;
+            break;
+        case OPT_CONNECT_TO:
+            if (o->n_connect_to == MAX_RESOLVERS)
+                return usage_error(_("too many --connect-to options (at "
+                                     "most 16)"));
+            o->connect_to[o->n_connect_to++] = optarg;
+            break;
+        case OPT_CA_FILE:
+            o->ca_file = optarg;
+            break;
+        case OPT_TIMEOUT: {
+            char *end;
+            errno = 0;
+            o->timeout_s = strtol(optarg, &end, 10);
+            if (errno != 0 || *end != '\0' || o->timeout_s < 1 ||
+                o->timeout_s > 300)
+                return usage_error(_("--timeout takes whole seconds from 1 "
+                                     "to 300, not \"%s\""),
+                                   optarg);
+            break;
+        }
+        case OPT_JSON:
+            o->json = true;
+            break;
+        case OPT_DRY_RUN:
+            o->dry_run = true;
+            break;
+        case OPT_MONITORING:
+            o->monitoring = true;
+            break;
+        case OPT_NO_COLOR:
+            o->no_color = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_DONE;
+        case 'V':
+            printf("linkwiz %s\n", PACKAGE_VERSION);
+            return EXIT_DONE;
+        case ':':
+            return usage_error(_("option %s needs a value"),
+                               argv[optind - 1]);
+        default:
+            return usage_error(_("unknown option %s"), argv[optind - 1]);
+        }
+    }
+    if (optind < argc) {
+        o->command = argv[optind++];
+        for (i = 0; commands[i] != NULL; i++)
+            if (strcmp(o->command, commands[i]) == 0)
+                break;
+        if (commands[i] == NULL)
+            return usage_error(_("unknown command \"%s\""), o->command);
+    }
+    if (optind < argc)
+        return usage_error(_("unexpected argument \"%s\""), argv[optind]);
+    if (o->root[0] != '/')
+        return usage_error(_("--root needs an absolute path, not \"%s\""),
+                           o->root);
+    if (o->state == NULL) {
+        struct lw_err err;
+        if (lw_state_default_path(o->root, o->state_buf,
+                                  sizeof(o->state_buf), &err) != LW_OK)
+            return usage_error("%s", err.msg);
+        o->state = o->state_buf;
+    }
+    if (o->dry_run && (o->command == NULL || strcmp(o->command, "setup")))
+        return usage_error(_("%s applies to `linkwiz setup` only"),
+                           "--dry-run");
+    if (o->answers != NULL && (o->command == NULL ||
+                               strcmp(o->command, "setup")))
+        return usage_error(_("%s applies to `linkwiz setup` only"),
+                           "--answers");
+    if (o->monitoring && (o->command == NULL || strcmp(o->command, "check")))
+        return usage_error(_("%s applies to `linkwiz check` only"),
+                           "--monitoring");
+    return -1;
+}
+
+static bool
+root_is_slash(const char *root)
+{
+    while (*root == '/')
+        root++;
+    return *root == '\0';
+}
+
+static void
+print_error(const struct lw_err *err)
+{
+    fprintf(stderr, _("linkwiz: error: %s\n"), err->msg);
+    if (err->hint[0] != '\0')
+        fprintf(stderr, "%s\n", err->hint);
+}
+
+static json_t *
+json_error(const struct lw_err *err)
+{
+    return json_pack("{s:s, s:s}", "error", err->msg, "hint", err->hint);
+}
+
+static void
+json_print(json_t *j)
+{
+    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    putchar('\n');
+    json_decref(j);
+}
+
+static void
+format_date(time_t t, char *out, size_t len)
+{
+    struct tm tm;
+
+    if (t == 0 || gmtime_r(&t, &tm) == NULL) {
+        snprintf(out, len, "-");
+        return;
+    }
+    strftime(out, len, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+static int
+days_left(time_t until, time_t now)
+{
+    return (int)((until - now) / 86400);
+}
+
+/* ---- setup ---- */
+
+struct setup_out {
+    bool json;
+    json_t *notices;
+};
+
+static void
+on_notice(void *ud, enum lw_notice level, const char *msg)
+{
+    struct setup_out *so = ud;
+
+    if (so->json) {
+        json_array_append_new(
+            so->notices,
+            json_pack("{s:s, s:s}", "level",
+                      level == LW_NOTICE_WARN ? "warning" : "info", "message",
+                      msg));
+        return;
+    }
+    if (level == LW_NOTICE_WARN)
+        fprintf(stderr, _("warning: %s\n"), msg);
+    else
+        printf("%s\n", msg);
+    fflush(stdout);
+}
+
+static void
+print_next_steps(const struct lw_config *c, const struct lw_profile *prof)
+{
+    printf("\n%s\n", _("Next steps:"));
+    printf(_("  1. In your DNS, point %s at this server: a CNAME to this "
+             "server's host name,\n     or A/AAAA records with its "
+             "addresses.\n"),
+           c->domain);
+    printf(_("  2. Run `linkwiz check` until every check passes.\n"));
+    printf(_("  3. In %s (%s), enter %s and press Verify.\n"),
+           prof->provider, prof->settings, c->domain);
+}
+
+static const char *
+outcome_word(enum lw_setup_outcome o, enum lw_phase phase)
+{
+    if (o == LW_SETUP_UNCHANGED)
+        return "unchanged";
+    return phase == LW_PHASE_INSTALLED ? "installed"
+                                       : "waiting-for-certificate";
+}
+
+static int
+cmd_setup(const struct opts *o, const struct lw_profile *prof)
+{
+    struct lw_setup_report rep;
+    struct lw_setup_env env;
+    struct setup_out so = {o->json, NULL};
+    struct lw_config cfg;
+    struct lw_err err;
+    sigset_t block, old;
+    enum lw_status st;
+    int rc = EXIT_FAILED;
+
+    lw_err_clear(&err);
+    lw_config_init(&cfg);
+    lw_setup_report_init(&rep);
+    if (o->answers == NULL) {
+        lw_config_free(&cfg);
+        return usage_error(_("setup needs --answers FILE (or run "
+                             "`linkwiz` for the interactive wizard)"));
+    }
+    if (o->json)
+        so.notices = json_array();
+    st = lw_answers_load(o->answers, prof, &cfg, &err);
+    if (st != LW_OK)
+        goto out;
+
+    memset(&env, 0, sizeof(env));
+    env.root = o->root;
+    env.state_path = o->state;
+    env.profile = prof;
+    env.ca_file = o->ca_file;
+    env.dry_run = o->dry_run;
+    env.run_nginx = root_is_slash(o->root);
+    env.lock_wait_ms = 10000;
+    env.ops.notice = on_notice;
+    env.ops.ud = &so;
+    if (!env.run_nginx && !o->dry_run)
+        on_notice(&so, LW_NOTICE_INFO,
+                  _("--root is not /, so nginx is not run (no nginx -t, no "
+                    "reload)."));
+
+    /* Ctrl-C or SIGTERM in the middle of the transaction would leave it
+     * half done: hold them until the run has committed or undone. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    st = lw_setup_run(&env, &cfg, &rep, &err);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+
+out:
+    if (o->json) {
+        json_t *j = st == LW_OK ? json_object() : json_error(&err);
+        if (st == LW_OK) {
+            json_t *changes = json_array();
+            char *line, *save = NULL;
+            json_object_set_new(j, "outcome",
+                                json_string(outcome_word(rep.outcome,
+                                                         rep.phase)));
+            json_object_set_new(j, "domain", json_string(cfg.domain));
+            json_object_set_new(j, "phase",
+                                json_string(lw_phase_word(rep.phase)));
+            for (line = strtok_r(rep.changes.data, "\n", &save);
+                 line != NULL; line = strtok_r(NULL, "\n", &save))
+                json_array_append_new(changes, json_string(line));
+            json_object_set_new(j, "changes", changes);
+            json_object_set_new(j, "csr", json_string(rep.csr_pem.data
+                                                          ? rep.csr_pem.data
+                                                          : ""));
+            json_object_set_new(j, "dry_run", json_boolean(o->dry_run));
+            if (o->dry_run)
+                json_object_set_new(j, "diff",
+                                    json_string(rep.diff.data ? rep.diff.data
+                                                              : ""));
+        }
+        json_object_set_new(j, "notices", so.notices);
+        so.notices = NULL;
+        json_print(j);
+        rc = st == LW_OK ? EXIT_DONE : EXIT_FAILED;
+        goto done;
+    }
+    if (st != LW_OK) {
+        print_error(&err);
+        goto done;
+    }
+    rc = EXIT_DONE;
+    if (o->dry_run) {
+        if (rep.diff.len > 0)
+            fputs(rep.diff.data, stdout);
+        printf("%s\n", rep.outcome == LW_SETUP_UNCHANGED
+                           ? _("Dry run: nothing would change.")
+                           : _("Dry run: nothing was written."));
+        goto done;
+    }
+    if (rep.changes.len > 0)
+        fputs(rep.changes.data, stdout);
+    if (rep.phase == LW_PHASE_WAITING_CERT) {
+        if (rep.outcome == LW_SETUP_UNCHANGED)
+            printf("%s\n", _("Nothing to change: still waiting for the "
+                             "certificate."));
+        printf(_("\nThe private key (%s) is in %s.\n"
+                 "Send this certificate signing request (also in %s) to "
+                 "your certificate authority:\n\n"),
+               rep.key_desc, rep.paths.key, rep.paths.csr);
+        fputs(rep.csr_pem.data != NULL ? rep.csr_pem.data : "", stdout);
+        printf(_("\nWhen the certificate arrives, add it to %s:\n"
+                 "  certificate: /path/to/%s-chain.pem\n"
+                 "and run the same command again.\n"),
+               o->answers, cfg.domain);
+        goto done;
+    }
+    if (rep.outcome == LW_SETUP_UNCHANGED) {
+        char date[64];
+        format_date(rep.cert_not_after, date, sizeof(date));
+        printf(_("Nothing to change: %s is set up (%s, region %s); the "
+                 "certificate is valid until %s.\n"),
+               cfg.domain, lw_method_word(cfg.method), cfg.region, date);
+        goto done;
+    }
+    if (rep.nginx_tested)
+        printf("%s\n", _("nginx -t: the configuration is valid."));
+    if (rep.nginx_reloaded)
+        printf("%s\n", _("nginx reloaded: the proxy is live."));
+    else if (env.run_nginx && !cfg.nginx_reload)
+        printf("%s\n", _("nginx was not reloaded (nginx: reload is not "
+                         "true): run `nginx -s reload` when ready."));
+    {
+        char date[64];
+        format_date(rep.cert_not_after, date, sizeof(date));
+        printf(_("%s is set up; the certificate is valid until %s (%d days "
+                 "left).\n"),
+               cfg.domain, date, days_left(rep.cert_not_after, time(NULL)));
+    }
+    print_next_steps(&cfg, prof);
+done:
+    json_decref(so.notices);
+    lw_setup_report_free(&rep);
+    lw_config_free(&cfg);
+    return rc;
+}
+
+/* ---- show ---- */
+
+static const char *
+phase_text(enum lw_phase p)
+{
+    switch (p) {
+    case LW_PHASE_WAITING_CERT:
+        return _("waiting for the certificate");
+    case LW_PHASE_INSTALLED:
+        return _("installed");
+    default:
+        return _("not set up");
+    }
+}
+
+static int
+cmd_show(const struct opts *o, const struct lw_profile *prof)
+{
+    struct lw_paths paths;
+    struct lw_state s;
+    struct lw_err err;
+    const struct lw_region *reg;
+    char date[64];
+    enum lw_status st;
+    size_t i;
+
+    lw_state_init(&s);
+    st = lw_state_load(o->state, &s, &err);
+    if (st == LW_OK)
+        st = lw_paths_for(s.config.domain, &paths, &err);
+    if (st != LW_OK) {
+        if (st == LW_ERR_NOTFOUND)
+            lw_err_hint(&err, "%s",
+                        _("Nothing is set up yet: run `linkwiz` or `linkwiz "
+                          "setup --answers FILE`."));
+        if (o->json)
+            json_print(json_error(&err));
+        else
+            print_error(&err);
+        lw_state_free(&s);
+        return EXIT_UNUSABLE;
+    }
+    reg = lw_profile_region(prof, s.config.region);
+    if (o->json) {
+        struct lw_buf y = LW_BUF_INIT;
+        json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s}", "domain", s.config.domain,
+            "method", lw_method_word(s.config.method), "region",
+            s.config.region, "origin", reg != NULL ? reg->origin : "",
+            "phase", lw_phase_word(s.phase), "key",
+            lw_keyspec_name(&s.config.key));
+        json_t *files = json_pack("{s:s, s:s, s:s}", "key", paths.key, "csr",
+                                  paths.csr, "certificate", paths.crt);
+        if (s.config.method == LW_METHOD_NGINX)
+            json_object_set_new(files, "nginx", json_string(paths.conf));
+        json_object_set_new(j, "files", files);
+        if (s.cert_not_after != 0) {
+            char iso[32];
+            struct tm tm;
+            gmtime_r(&s.cert_not_after, &tm);
+            strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+            json_object_set_new(j, "certificate_not_after", json_string(iso));
+        }
+        if (s.cert_fingerprint != NULL)
+            json_object_set_new(j, "certificate_sha256",
+                                json_string(s.cert_fingerprint));
+        if (s.key_fingerprint != NULL)
+            json_object_set_new(j, "key_sha256",
+                                json_string(s.key_fingerprint));
+        json_print(j);
+        lw_buf_free(&y);
+        lw_state_free(&s);
+        return EXIT_DONE;
+    }
+    printf(_("Domain:       %s\n"), s.config.domain);
+    printf(_("Method:       %s\n"), lw_method_word(s.config.method));
+    if (reg != NULL)
+        printf(_("Region:       %s (%s), tracking host %s\n"), reg->key,
+               _(reg->label), reg->origin);
+    else
+        printf(_("Region:       %s (not in the current profile)\n"),
+               s.config.region);
+    printf(_("Status:       %s\n"), phase_text(s.phase));
+    printf(_("Private key:  %s (%s)\n"), paths.key,
+           lw_keyspec_name(&s.config.key));
+    printf(_("CSR:          %s\n"), paths.csr);
+    if (s.phase == LW_PHASE_INSTALLED) {
+        format_date(s.cert_not_after, date, sizeof(date));
+        printf(_("Certificate:  %s, valid until %s (%d days left)\n"),
+               paths.crt, date, days_left(s.cert_not_after, time(NULL)));
+        if (s.config.method == LW_METHOD_NGINX)
+            printf(_("nginx:        %s\n"), paths.conf);
+    }
+    format_date(s.updated, date, sizeof(date));
+    printf(_("Changed:      %s\n"), date);
+    if (s.checked_at != 0) {
+        size_t bad = 0;
+        for (i = 0; i < s.n_checks; i++)
+            if (strcmp(s.checks[i].status, "pass") != 0 &&
+                strcmp(s.checks[i].status, "skip") != 0)
+                bad++;
+        format_date(s.checked_at, date, sizeof(date));
+        printf(P_("Last check:   %s, %zu check not passing\n",
+                  "Last check:   %s, %zu checks not passing\n", bad),
+               date, bad);
+    } else {
+        printf("%s\n", _("Last check:   never"));
+    }
+    lw_state_free(&s);
+    return EXIT_DONE;
+}
+
+/* ---- rollback ---- */
+
+static int
+cmd_rollback(const struct opts *o, const struct lw_profile *prof)
+{
+    struct lw_setup_env env;
+    struct lw_buf report = LW_BUF_INIT;
+    struct lw_err err;
+    enum lw_status st;
+    int rc;
+
+    memset(&env, 0, sizeof(env));
+    env.root = o->root;
+    env.state_path = o->state;
+    env.profile = prof;
+    env.run_nginx = root_is_slash(o->root);
+    env.lock_wait_ms = 10000;
+    lw_err_clear(&err);
+    st = lw_setup_rollback(&env, &report, &err);
+    if (report.len > 0)
+        fputs(report.data, stdout);
+    if (st == LW_OK) {
+        rc = EXIT_DONE;
+    } else {
+        if (st == LW_ERR_NOTFOUND)
+            lw_err_hint(&err, "%s",
+                        _("Nothing to roll back: no earlier run replaced "
+                          "any file."));
+        print_error(&err);
+        rc = EXIT_FAILED;
+    }
+    lw_buf_free(&report);
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct lw_profile *prof = NULL;
+    struct lw_err err;
+    struct opts o;
+    int rc;
+
+    lw_nls_init();
+    rc = parse_opts(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+
+    lw_err_clear(&err);
+    if (lw_profile_load(o.profiles, &prof, &err) != LW_OK) {
+        print_error(&err);
+        return EXIT_UNUSABLE;
+    }
+    if (o.command == NULL) {
+        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+            fprintf(stderr, "%s\n",
+                    _("linkwiz: the interactive wizard needs a terminal. "
+                      "Use `linkwiz setup --answers FILE` to set up, or "
+                      "`linkwiz check` to revalidate."));
+        else
+            fprintf(stderr, "%s\n",
+                    _("linkwiz: the interactive wizard is not part of this "
+                      "build yet. Use `linkwiz setup --answers FILE`; see "
+                      "`linkwiz --help`."));
+        rc = EXIT_UNUSABLE;
+    } else if (strcmp(o.command, "setup") == 0) {
+        rc = cmd_setup(&o, prof);
+    } else if (strcmp(o.command, "show") == 0) {
+        rc = cmd_show(&o, prof);
+    } else if (strcmp(o.command, "rollback") == 0) {
+        rc = cmd_rollback(&o, prof);
+    } else {
+        fprintf(stderr, "%s\n",
+                _("linkwiz: `check` is not part of this build yet; use "
+                  "`linkwiz show` for the saved setup."));
+        rc = EXIT_UNUSABLE;
+    }
+    lw_profile_free(prof);
+    return rc;
+}

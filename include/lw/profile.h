@@ -1,7 +1,11 @@
 /* profile.h - the provider and its regions: data, not code.
  *
  * Built in: the provider of DESIGN.md with regions us and eu.  A file given
- * with --profiles replaces it whole.  File format (YAML):
+ * with --profiles replaces it whole; only regions is required (provider,
+ * settings, health and resolvers default to the built-in values).  Strict:
+ * unknown keys are errors.  Region keys are [a-z0-9-]{1,16}, unique;
+ * label defaults to the key; origin is a host name (lw_domain_parse); port
+ * 1..65535; address an IP literal.  File format (YAML):
  *
  *   provider: Customer.io
  *   settings: "Workspace Settings > Email > Link tracking"
@@ -21,7 +25,8 @@
 
 struct lw_region {
     char *key;     /* "us" */
-    char *label;   /* "United States" (shown translated when built in) */
+    char *label;   /* "United States" (built in: already translated, by
+                      _() when the profile is loaded) */
     char *origin;  /* tracking host, "track.customer.io" */
     unsigned port; /* origin port, 443 unless given */
     char *address; /* optional fixed address of the origin (tests), or NULL */
@@ -39,13 +44,14 @@ struct lw_profile {
 };
 
 /* Load path, or the built-in profile when path is NULL.  *out is owned by
- * the caller (lw_profile_free).  File errors name the file, key and line. */
+ * the caller (lw_profile_free).  File errors name the file, key and line;
+ * a missing file is LW_ERR_NOTFOUND.  Call after lw_nls_init() so the
+ * built-in labels are translated. */
 enum lw_status lw_profile_load(const char *path, struct lw_profile **out,
                                struct lw_err *err);
 /* Same from memory (name is used in messages). */
-enum lw_status lw_profile_parse(const char *data, size_t len,
-                                const char *name, struct lw_profile **out,
-                                struct lw_err *err);
+enum lw_status lw_profile_parse(const char *data, size_t len, const char *name,
+                                struct lw_profile **out, struct lw_err *err);
 void lw_profile_free(struct lw_profile *p);
 
 /* The region with key, or NULL. */
