@@ -25,6 +25,7 @@ for t in "$@"; do
     rc=$?
     # ok / not ok lines; "# SKIP" directives count as skipped.
     counts=$(awk -v name="$name" '
+        /^1\.\.0.*# *[Ss][Kk][Ii][Pp]/ { s++; sub(/^1\.\.0 *# *[Ss][Kk][Ii][Pp] */, ""); print "SKIP: " name ": " $0 > "/dev/stderr"; next }
         /^not ok.*# *[Ss][Kk][Ii][Pp]/ { s++; sub(/^not ok[ 0-9]*-? */, ""); print "SKIP: " name ": " $0 > "/dev/stderr"; next }
         /^not ok/ { f++; sub(/^not ok[ 0-9]*-? */, ""); print "FAIL: " name ": " $0 > "/dev/stderr"; next }
         /^ok/ {

@@ -1,0 +1,2 @@
+/* dns.c - placeholder until the module lands */
+#include "config.h"

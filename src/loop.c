@@ -1,0 +1,2 @@
+/* loop.c - placeholder until the module lands */
+#include "config.h"

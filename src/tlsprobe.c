@@ -1,0 +1,2 @@
+/* tlsprobe.c - placeholder until the module lands */
+#include "config.h"
