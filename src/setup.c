@@ -178,8 +178,8 @@ load_state(struct run *r, struct lw_err *err)
     lw_state_init(&r->old);
     if (st == LW_ERR_NOTFOUND)
         return LW_OK;
-    if (st != LW_ERR_INPUT || r->env->dry_run ||
-        strstr(lerr.msg, "newer") != NULL) {
+    /* LW_ERR_REFUSED: written by a newer linkwiz, left alone. */
+    if (st != LW_ERR_INPUT || r->env->dry_run) {
         *err = lerr;
         return st;
     }

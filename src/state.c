@@ -481,7 +481,7 @@ lw_state_load(const char *path, struct lw_state *out, struct lw_err *err)
     if (version > LW_STATE_VERSION) {
         /* Never set aside: the newer linkwiz that wrote it still needs
          * it. */
-        st = lw_err_set(err, LW_ERR_INPUT,
+        st = lw_err_set(err, LW_ERR_REFUSED,
                         _("%s was written by a newer linkwiz (state version "
                           "%lu; this one reads version %d)"),
                         path, version, LW_STATE_VERSION);

@@ -86,8 +86,8 @@ enum lw_status lw_state_default_path(const char *root, char *out, size_t outlen,
  * that is not a valid state (not YAML, not a mapping, no linkwiz_state key,
  * bad values) gives LW_ERR_INPUT with a message naming the path (and line);
  * the file is left where it is (see lw_state_set_aside).  A state written
- * by a newer linkwiz gives LW_ERR_INPUT "... written by a newer linkwiz
- * ...".  The domain read back is in normalized form.  out must be
+ * by a newer linkwiz gives LW_ERR_REFUSED "... written by a newer linkwiz
+ * ..." (it must not be set aside).  The domain read back is in normalized form.  out must be
  * initialized (lw_state_init); on success its old contents are freed and
  * replaced, on failure it is left as it was. */
 enum lw_status lw_state_load(const char *path, struct lw_state *out,
