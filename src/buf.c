@@ -153,13 +153,22 @@ lw_buf_read_file(struct lw_buf *b, const char *path, size_t max,
     ssize_t n;
     int fd, e;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO must not hang the run; it is refused below. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         e = errno;
         if (e == ENOENT)
             return lw_err_set(err, LW_ERR_NOTFOUND, _("%s: no such file"),
                               path);
         return lw_err_errno(err, e, _("cannot open %s"), path);
+    }
+    {
+        struct stat st;
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            return lw_err_set(err, LW_ERR_INPUT,
+                              _("%s is not a regular file"), path);
+        }
     }
     for (;;) {
         n = read(fd, chunk, sizeof(chunk));

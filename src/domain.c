@@ -103,7 +103,8 @@ utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
     if (s[0] < 0x80) {
         *cp = s[0];
         return 1;
-    } else if ((s[0] & 0xe0) == 0xc0) {
+    }
+    if ((s[0] & 0xe0) == 0xc0) {
         n = 2, c = s[0] & 0x1f, min = 0x80;
     } else if ((s[0] & 0xf0) == 0xe0) {
         n = 3, c = s[0] & 0x0f, min = 0x800;
@@ -739,6 +740,8 @@ parse_host(struct parser *ps)
         d->notes |= LW_DOMAIN_NOTE_DOT;
     }
     for (p = host; p <= host + len; p = dot + 1) {
+        /* copy_host sets host whenever it returns LW_OK:
+         * NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
         dot = memchr(p, '.', (size_t)(host + len - p));
         if (dot == NULL)
             dot = host + len;
@@ -825,6 +828,7 @@ static enum lw_status
 parse(const char *in, size_t len, struct lw_domain *d, struct lw_err *err,
       bool suggest)
 {
+    /* cppcheck-suppress ctuuninitvar ; d is only written (memset below) */
     struct parser ps = {d, err, suggest, NULL, 0};
     const char *s = in, *e = in + len;
     char shown[SHOW_BUF];

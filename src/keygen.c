@@ -53,7 +53,6 @@ struct kind {
     enum lw_key_type type;
     unsigned bits;
     const char *name; /* for people: algorithm names are not translated */
-    const char *type_word;
     const char *size_word;
     const char *group; /* EC: OpenSSL group name */
 };
@@ -61,14 +60,14 @@ struct kind {
 /* What lw_keyspec_parse accepts comes first; the others are sizes that
  * lw_key_spec_of can meet in a key supplied by the operator. */
 static const struct kind kinds[] = {
-    {LW_KEY_RSA, 2048, "RSA 2048", "rsa", "2048", NULL},
-    {LW_KEY_RSA, 3072, "RSA 3072", "rsa", "3072", NULL},
-    {LW_KEY_RSA, 4096, "RSA 4096", "rsa", "4096", NULL},
-    {LW_KEY_EC, 256, "EC P-256", "ec", "p256", "P-256"},
-    {LW_KEY_EC, 384, "EC P-384", "ec", "p384", "P-384"},
-    {LW_KEY_RSA, 1024, "RSA 1024", "rsa", "1024", NULL},
-    {LW_KEY_RSA, 1536, "RSA 1536", "rsa", "1536", NULL},
-    {LW_KEY_RSA, 8192, "RSA 8192", "rsa", "8192", NULL},
+    {LW_KEY_RSA, 2048, "RSA 2048", "2048", NULL},
+    {LW_KEY_RSA, 3072, "RSA 3072", "3072", NULL},
+    {LW_KEY_RSA, 4096, "RSA 4096", "4096", NULL},
+    {LW_KEY_EC, 256, "EC P-256", "p256", "P-256"},
+    {LW_KEY_EC, 384, "EC P-384", "p384", "P-384"},
+    {LW_KEY_RSA, 1024, "RSA 1024", "1024", NULL},
+    {LW_KEY_RSA, 1536, "RSA 1536", "1536", NULL},
+    {LW_KEY_RSA, 8192, "RSA 8192", "8192", NULL},
 };
 #define N_OFFERED 5
 
@@ -231,6 +230,7 @@ out:
 /* Never ask for a pass phrase: without this OpenSSL would prompt on the
  * terminal, in the middle of the wizard's screen. */
 static int
+/* NOLINTNEXTLINE(readability-non-const-parameter): pem_password_cb */
 refuse_password(char *buf, int size, int rwflag, void *u)
 {
     (void)buf;

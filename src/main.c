@@ -14,16 +14,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "lw/answers.h"
+#include "lw/dns.h"
+#include "lw/check.h"
 #include "lw/install.h"
+#include "lw/loop.h"
 #include "lw/nls.h"
 #include "lw/profile.h"
+#include "lw/report.h"
 #include "lw/setup.h"
 #include "lw/state.h"
+#include "lw/ui/wizard.h"
 
 enum exit_code {
     EXIT_DONE = 0,
@@ -244,6 +250,31 @@ parse_opts(int argc, char **argv, struct opts *o)
     if (o->root[0] != '/')
         return usage_error(_("--root needs an absolute path, not \"%s\""),
                            o->root);
+    {
+        struct stat sb;
+        struct lw_err err;
+        size_t k;
+
+        /* A mistyped --root must not quietly grow a new tree. */
+        if (stat(o->root, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return usage_error(_("--root %s is not an existing directory"),
+                               o->root);
+        if (o->ca_file != NULL &&
+            (stat(o->ca_file, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+             access(o->ca_file, R_OK) != 0))
+            return usage_error(_("--ca-file %s is not a readable file"),
+                               o->ca_file);
+        for (k = 0; k < o->n_resolvers; k++) {
+            struct lw_dns_server srv;
+            if (lw_dns_server_parse(o->resolvers[k], &srv, &err) != LW_OK)
+                return usage_error("--resolver: %s", err.msg);
+        }
+        for (k = 0; k < o->n_connect_to; k++) {
+            struct lw_connect_to ct;
+            if (lw_connect_to_parse(o->connect_to[k], &ct, &err) != LW_OK)
+                return usage_error("%s", err.msg);
+        }
+    }
     if (o->state == NULL) {
         struct lw_err err;
         if (lw_state_default_path(o->root, o->state_buf,
@@ -283,7 +314,11 @@ print_error(const struct lw_err *err)
 static json_t *
 json_error(const struct lw_err *err)
 {
-    return json_pack("{s:s, s:s}", "error", err->msg, "hint", err->hint);
+    json_t *j = json_pack("{s:s}", "error", err->msg);
+
+    if (err->hint[0] != '\0')
+        json_object_set_new(j, "hint", json_string(err->hint));
+    return j;
 }
 
 static void
@@ -313,6 +348,39 @@ days_left(time_t until, time_t now)
 }
 
 /* ---- setup ---- */
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_interrupt(int signo)
+{
+    interrupted = signo;
+}
+
+static void
+catch_interrupts(bool on)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+    size_t i;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on ? on_interrupt : SIG_DFL;
+    sa.sa_flags = 0; /* no SA_RESTART: a blocking call returns EINTR */
+    for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+/* Key generation asks this between steps: false cancels it. */
+static bool
+setup_progress(void *ud, int phase, int count)
+{
+    (void)ud;
+    (void)phase;
+    (void)count;
+    return interrupted == 0;
+}
 
 struct setup_out {
     bool json;
@@ -369,7 +437,6 @@ cmd_setup(const struct opts *o, const struct lw_profile *prof)
     struct setup_out so = {o->json, NULL};
     struct lw_config cfg;
     struct lw_err err;
-    sigset_t block, old;
     enum lw_status st;
     int rc = EXIT_FAILED;
 
@@ -402,15 +469,19 @@ cmd_setup(const struct opts *o, const struct lw_profile *prof)
                   _("--root is not /, so nginx is not run (no nginx -t, no "
                     "reload)."));
 
-    /* Ctrl-C or SIGTERM in the middle of the transaction would leave it
-     * half done: hold them until the run has committed or undone. */
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    sigprocmask(SIG_BLOCK, &block, &old);
+    /* Ctrl-C, SIGTERM or SIGHUP must not leave the transaction half done:
+     * they set a flag that cancels key generation, and interrupt a
+     * blocking call (no SA_RESTART), so the run fails and puts every file
+     * back; a run past that point finishes in milliseconds. */
+    catch_interrupts(true);
+    env.ops.progress = setup_progress;
     st = lw_setup_run(&env, &cfg, &rep, &err);
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    catch_interrupts(false);
+    if (st != LW_OK && interrupted != 0) {
+        lw_err_set(&err, LW_ERR_INPUT, "%s",
+                   _("interrupted: every file was left as it was"));
+        lw_err_hint(&err, "%s", _("Run the same command again to set up."));
+    }
 
 out:
     if (o->json) {
@@ -424,7 +495,9 @@ out:
             json_object_set_new(j, "domain", json_string(cfg.domain));
             json_object_set_new(j, "phase",
                                 json_string(lw_phase_word(rep.phase)));
-            for (line = strtok_r(rep.changes.data, "\n", &save);
+            for (line = rep.changes.data != NULL
+                            ? strtok_r(rep.changes.data, "\n", &save)
+                            : NULL;
                  line != NULL; line = strtok_r(NULL, "\n", &save))
                 json_array_append_new(changes, json_string(line));
             json_object_set_new(j, "changes", changes);
@@ -554,10 +627,13 @@ cmd_show(const struct opts *o, const struct lw_profile *prof)
             s.config.region, "origin", reg != NULL ? reg->origin : "",
             "phase", lw_phase_word(s.phase), "key",
             lw_keyspec_name(&s.config.key));
-        json_t *files = json_pack("{s:s, s:s, s:s}", "key", paths.key, "csr",
-                                  paths.csr, "certificate", paths.crt);
-        if (s.config.method == LW_METHOD_NGINX)
-            json_object_set_new(files, "nginx", json_string(paths.conf));
+        json_t *files = json_pack("{s:s, s:s}", "key", paths.key, "csr",
+                                  paths.csr);
+        if (s.phase == LW_PHASE_INSTALLED) {
+            json_object_set_new(files, "certificate", json_string(paths.crt));
+            if (s.config.method == LW_METHOD_NGINX)
+                json_object_set_new(files, "nginx", json_string(paths.conf));
+        }
         json_object_set_new(j, "files", files);
         if (s.cert_not_after != 0) {
             char iso[32];
@@ -634,19 +710,211 @@ cmd_rollback(const struct opts *o, const struct lw_profile *prof)
     env.lock_wait_ms = 10000;
     lw_err_clear(&err);
     st = lw_setup_rollback(&env, &report, &err);
-    if (report.len > 0)
-        fputs(report.data, stdout);
-    if (st == LW_OK) {
-        rc = EXIT_DONE;
+    if (st == LW_ERR_NOTFOUND)
+        lw_err_hint(&err, "%s",
+                    _("Nothing to roll back: no run that changed files is "
+                      "left (each rollback goes one run further back)."));
+    if (o->json) {
+        json_t *j = st == LW_OK ? json_object() : json_error(&err);
+        json_object_set_new(j, "report",
+                            json_string(report.data != NULL ? report.data
+                                                            : ""));
+        json_print(j);
     } else {
-        if (st == LW_ERR_NOTFOUND)
-            lw_err_hint(&err, "%s",
-                        _("Nothing to roll back: no earlier run replaced "
-                          "any file."));
-        print_error(&err);
-        rc = EXIT_FAILED;
+        if (report.len > 0)
+            fputs(report.data, stdout);
+        if (st != LW_OK)
+            print_error(&err);
     }
+    rc = st == LW_OK ? EXIT_DONE : EXIT_FAILED;
     lw_buf_free(&report);
+    return rc;
+}
+
+/* ---- the wizard ---- */
+
+static int
+run_wizard(const struct opts *o, const struct lw_profile *prof)
+{
+    struct lw_wizard_opts wo;
+    struct lw_wizard_result res;
+    const char *connect_to[MAX_RESOLVERS + 1];
+    struct lw_err err;
+    size_t i;
+
+    for (i = 0; i < o->n_connect_to; i++)
+        connect_to[i] = o->connect_to[i];
+    connect_to[i] = NULL;
+    memset(&wo, 0, sizeof(wo));
+    wo.root = o->root;
+    wo.state_path = o->state;
+    wo.profile = prof;
+    wo.ca_file = o->ca_file;
+    wo.resolvers = o->resolvers;
+    wo.n_resolvers = o->n_resolvers;
+    wo.connect_to = connect_to;
+    wo.timeout_ms = o->timeout_s * 1000;
+    wo.no_color = o->no_color;
+    wo.run_nginx = root_is_slash(o->root);
+    lw_err_clear(&err);
+    if (lw_wizard_run(&wo, &res, &err) != LW_OK) {
+        print_error(&err);
+        return EXIT_FAILED;
+    }
+    if (res.message[0] != '\0')
+        fputs(res.message, res.end == LW_WIZARD_INTERRUPTED ? stderr : stdout);
+    return res.end == LW_WIZARD_INTERRUPTED ? EXIT_FAILED : EXIT_DONE;
+}
+
+/* ---- check ---- */
+
+static void
+on_check_done(void *ud, struct lw_check_run *run)
+{
+    (void)run;
+    lw_loop_stop(ud);
+}
+
+/* The check could not run: say why in the requested form; exit 3. */
+static int
+check_unusable(const struct opts *o, const struct lw_err *err)
+{
+    if (o->monitoring) {
+        /* One line for the monitoring system, whatever happened. */
+        printf("LINKWIZ UNKNOWN - %s\n", err->msg);
+    } else if (o->json) {
+        json_t *j = json_error(err);
+        json_object_set_new(j, "status", json_string("unknown"));
+        json_print(j);
+    } else {
+        print_error(err);
+    }
+    return EXIT_UNUSABLE;
+}
+
+/* Keep this run's results in the state, under the lock, on top of the
+ * state as it is now (another run may have changed it meanwhile).  A
+ * failure is a warning: the checks themselves ran. */
+static void
+save_check(const struct opts *o, const struct lw_check_run *run)
+{
+    struct lw_lock *lock = NULL;
+    struct lw_state cur;
+    struct lw_err err;
+
+    lw_err_clear(&err);
+    lw_state_init(&cur);
+    if (lw_lock_acquire(o->state, 5000, &lock, &err) != LW_OK ||
+        lw_state_load(o->state, &cur, &err) != LW_OK ||
+        lw_report_store(run, &cur, time(NULL), &err) != LW_OK ||
+        lw_state_save(o->state, &cur, &err) != LW_OK) {
+        fprintf(stderr, _("linkwiz: warning: the results were not saved in "
+                          "%s: %s\n"),
+                o->state, err.msg);
+        if (err.hint[0] != '\0')
+            fprintf(stderr, "%s\n", err.hint);
+    }
+    lw_state_free(&cur);
+    lw_lock_release(lock);
+}
+
+static int
+cmd_check(const struct opts *o, const struct lw_profile *prof)
+{
+    struct lw_dns_server servers[MAX_RESOLVERS];
+    const char *connect_to[MAX_RESOLVERS + 1];
+    struct lw_check_run *run = NULL;
+    struct lw_loop *loop = NULL;
+    struct lw_buf out = LW_BUF_INIT;
+    struct lw_check_opts co;
+    struct lw_state s;
+    struct lw_err err;
+    enum lw_status st;
+    int rc;
+    size_t i;
+
+    lw_err_clear(&err);
+    lw_state_init(&s);
+    for (i = 0; i < o->n_resolvers; i++)
+        if (lw_dns_server_parse(o->resolvers[i], &servers[i], &err) !=
+            LW_OK) {
+            lw_err_prefix(&err, "--resolver");
+            rc = check_unusable(o, &err);
+            goto done;
+        }
+    for (i = 0; i < o->n_connect_to; i++)
+        connect_to[i] = o->connect_to[i];
+    connect_to[i] = NULL;
+    st = lw_state_load(o->state, &s, &err);
+    if (st == LW_ERR_NOTFOUND)
+        lw_err_hint(&err, "%s",
+                    _("Nothing is set up yet: run `linkwiz` or `linkwiz "
+                      "setup --answers FILE` first."));
+    if (st == LW_OK && s.phase != LW_PHASE_INSTALLED) {
+        lw_err_set(&err, LW_ERR_INPUT,
+                   _("The setup of %s is not finished: it is waiting for the "
+                     "certificate."),
+                   s.config.domain);
+        lw_err_hint(&err, "%s",
+                    _("Add the signed certificate (`certificate:` in the "
+                      "answers file, then `linkwiz setup --answers FILE`, or "
+                      "run `linkwiz`), then check again."));
+        st = LW_ERR_INPUT;
+    }
+    if (st != LW_OK) {
+        rc = check_unusable(o, &err);
+        goto done;
+    }
+
+    memset(&co, 0, sizeof(co));
+    co.state = &s;
+    co.profile = prof;
+    co.root = o->root;
+    co.resolvers = o->n_resolvers > 0 ? servers : NULL;
+    co.n_resolvers = o->n_resolvers;
+    co.connect_to = connect_to;
+    co.ca_file = o->ca_file;
+    co.timeout_ms = o->timeout_s * 1000;
+    co.run_nginx = root_is_slash(o->root);
+    if (lw_loop_new(&loop, &err) != LW_OK ||
+        lw_check_start(loop, &co, NULL, on_check_done, loop, &run, &err) !=
+            LW_OK ||
+        lw_loop_run(loop, &err) != LW_OK) {
+        rc = check_unusable(o, &err);
+        goto done;
+    }
+
+    if (o->monitoring)
+        st = lw_report_monitoring(run, &s, &out, &err);
+    else if (o->json)
+        st = lw_report_json(run, &s, &out, &err);
+    else
+        st = lw_report_text(run, &s, !o->no_color && isatty(STDOUT_FILENO),
+                            &out, &err);
+    if (st != LW_OK) {
+        rc = check_unusable(o, &err);
+        goto done;
+    }
+    fputs(out.data != NULL ? out.data : "", stdout);
+    fflush(stdout);
+    save_check(o, run);
+    switch (lw_check_overall(run)) {
+    case LW_CHECK_PASS:
+    case LW_CHECK_SKIP:
+        rc = EXIT_DONE;
+        break;
+    case LW_CHECK_WARN:
+        rc = EXIT_WARNING;
+        break;
+    default:
+        rc = EXIT_FAILED;
+        break;
+    }
+done:
+    lw_buf_free(&out);
+    lw_check_free(run);
+    lw_loop_free(loop);
+    lw_state_free(&s);
     return rc;
 }
 
@@ -669,17 +937,15 @@ main(int argc, char **argv)
         return EXIT_UNUSABLE;
     }
     if (o.command == NULL) {
-        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
             fprintf(stderr, "%s\n",
                     _("linkwiz: the interactive wizard needs a terminal. "
                       "Use `linkwiz setup --answers FILE` to set up, or "
                       "`linkwiz check` to revalidate."));
-        else
-            fprintf(stderr, "%s\n",
-                    _("linkwiz: the interactive wizard is not part of this "
-                      "build yet. Use `linkwiz setup --answers FILE`; see "
-                      "`linkwiz --help`."));
-        rc = EXIT_UNUSABLE;
+            rc = EXIT_UNUSABLE;
+        } else {
+            rc = run_wizard(&o, prof);
+        }
     } else if (strcmp(o.command, "setup") == 0) {
         rc = cmd_setup(&o, prof);
     } else if (strcmp(o.command, "show") == 0) {
@@ -687,10 +953,7 @@ main(int argc, char **argv)
     } else if (strcmp(o.command, "rollback") == 0) {
         rc = cmd_rollback(&o, prof);
     } else {
-        fprintf(stderr, "%s\n",
-                _("linkwiz: `check` is not part of this build yet; use "
-                  "`linkwiz show` for the saved setup."));
-        rc = EXIT_UNUSABLE;
+        rc = cmd_check(&o, prof);
     }
     lw_profile_free(prof);
     return rc;

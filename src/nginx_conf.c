@@ -22,36 +22,79 @@
 /* ------------------------------------------------------------------ */
 /* Showing untrusted text                                              */
 
-/* src[0..len) on one line into dst: control characters and runs of
- * white space become one space, cut (at a character boundary, marked
- * with "...") to fit dst. */
+/* The character at p (at most left bytes): returns its length in bytes
+ * (at least 1) and sets *text when a terminal shows it as text; not for
+ * invalid UTF-8 (one byte) or a C1 control (U+0080..U+009F, two bytes;
+ * among them CSI, which starts escape sequences). */
+static size_t
+char_at(const unsigned char *p, size_t left, bool *text)
+{
+    size_t n, i;
+    unsigned long v;
+
+    *text = false;
+    if (p[0] < 0x80) {
+        *text = p[0] >= 0x20 && p[0] != 0x7f;
+        return 1;
+    }
+    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+        n = 2;
+        v = p[0] & 0x1Fu;
+    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+        n = 3;
+        v = p[0] & 0x0Fu;
+    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+        n = 4;
+        v = p[0] & 0x07u;
+    } else {
+        return 1;
+    }
+    if (n > left)
+        return 1;
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 1;
+        v = (v << 6) | (p[i] & 0x3Fu);
+    }
+    if ((n == 3 && (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))) ||
+        (n == 4 && (v < 0x10000 || v > 0x10FFFF)))
+        return 1;
+    *text = v >= 0xA0;
+    return n;
+}
+
+/* src[0..len) on one line into dst: C0 controls and runs of white space
+ * become one space, invalid UTF-8 and C1 controls '?', cut (at a
+ * character boundary, marked with "...") to fit dst. */
 static void
 one_line(char *dst, size_t n, const char *src, size_t len)
 {
-    size_t i, o = 0;
-    bool space = false, cut = false;
+    size_t i, k, o = 0;
+    bool space = false, cut = false, text;
 
-    for (i = 0; i < len && src[i] != '\0'; i++) {
+    for (i = 0; i < len && src[i] != '\0'; i += k) {
         unsigned char c = (unsigned char)src[i];
 
+        k = char_at((const unsigned char *)src + i, len - i, &text);
         if (c < 0x20 || c == 0x7f || c == ' ') {
             space = o > 0;
             continue;
         }
-        if (o + (space ? 1 : 0) + 1 + 3 >= n) {
+        if (o + (space ? 1 : 0) + (text ? k : 1) + 3 >= n) {
             cut = true;
             break;
         }
         if (space)
             dst[o++] = ' ';
         space = false;
-        dst[o++] = (char)c;
+        if (text) {
+            memcpy(dst + o, src + i, k);
+            o += k;
+        } else {
+            dst[o++] = '?';
+        }
     }
     if (cut) {
-        while (o > 0 && ((unsigned char)dst[o - 1] & 0xc0) == 0x80)
-            o--; /* do not leave half a UTF-8 sequence */
-        if (o > 0 && (unsigned char)dst[o - 1] >= 0xc0)
-            o--;
         memcpy(dst + o, "...", 3);
         o += 3;
     }
@@ -59,19 +102,19 @@ one_line(char *dst, size_t n, const char *src, size_t len)
 }
 
 /* Multi-line text for people: control characters other than newline and
- * tab become '?'. */
+ * tab, invalid UTF-8 and C1 controls become '?'. */
 static void
 append_clean(struct lw_buf *b, const char *src, size_t len)
 {
-    size_t i, start = 0;
+    size_t i, k, start = 0;
+    bool text;
 
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)src[i];
-
-        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+    for (i = 0; i < len; i += k) {
+        k = char_at((const unsigned char *)src + i, len - i, &text);
+        if (!text && src[i] != '\n' && src[i] != '\t') {
             lw_buf_append(b, src + start, i - start);
             lw_buf_putc(b, '?');
-            start = i + 1;
+            start = i + k;
         }
     }
     lw_buf_append(b, src + start, len - start);
@@ -893,7 +936,7 @@ run_nginx(const char *const *args, struct lw_proc_result *r, struct lw_err *err)
                               NGINX_EXTRA_MAX);
         argv[n++] = nginx_extra[i];
     }
-    for (i = 0; args[i] != NULL && i < 3; i++)
+    for (i = 0; i < 3 && args[i] != NULL; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
     return lw_proc_run(argv, NGINX_TIMEOUT_MS, r, err);

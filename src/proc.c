@@ -9,6 +9,7 @@
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -253,19 +254,19 @@ has_exited(pid_t pid)
     return si.si_pid == pid;
 }
 
-enum lw_status
-lw_proc_run(const char *const argv[], int timeout_ms, struct lw_proc_result *r,
-            struct lw_err *err)
+/* Start argv with stdout and stderr on pipes: *pid, and our nonblocking
+ * read ends in fds[0] (stdout) and fds[1] (stderr).  r is reset to an
+ * empty result whose buffers read as empty strings.  Shared by the
+ * waiting and the event-loop runners. */
+static enum lw_status
+start(const char *const argv[], struct lw_proc_result *r, pid_t *pid,
+      int fds[2], struct lw_err *err)
 {
     char path[4096];
     int outp[2] = {-1, -1}, errp[2] = {-1, -1};
-    struct pollfd pfd[2];
-    int64_t deadline = 0, linger_end = 0, now, wait;
-    bool exited = false, killed = false;
-    enum lw_status st = LW_OK;
-    pid_t pid = -1;
-    int e, status;
+    int e;
 
+    fds[0] = fds[1] = -1;
     lw_buf_free(&r->out);
     lw_buf_free(&r->err);
     lw_proc_result_init(r);
@@ -290,7 +291,7 @@ lw_proc_run(const char *const argv[], int timeout_ms, struct lw_proc_result *r,
     if (e != 0)
         return lw_err_set(err, LW_ERR_EXTERNAL, _("cannot run %s: %s"), argv[0],
                           strerror(e));
-    e = spawn(path, argv, outp, errp, &pid);
+    e = spawn(path, argv, outp, errp, pid);
     close_fd(&outp[1]);
     close_fd(&errp[1]);
     if (e != 0) {
@@ -298,9 +299,39 @@ lw_proc_run(const char *const argv[], int timeout_ms, struct lw_proc_result *r,
         close_fd(&errp[0]);
         return spawn_failed(err, argv[0], e);
     }
+    fds[0] = outp[0];
+    fds[1] = errp[0];
+    return LW_OK;
+}
 
-    pfd[0].fd = outp[0];
-    pfd[1].fd = errp[0];
+static void
+set_status(struct lw_proc_result *r, int status)
+{
+    if (WIFEXITED(status)) {
+        r->exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        r->exit_code = -1;
+        r->term_signal = WTERMSIG(status);
+    }
+}
+
+enum lw_status
+lw_proc_run(const char *const argv[], int timeout_ms, struct lw_proc_result *r,
+            struct lw_err *err)
+{
+    struct pollfd pfd[2];
+    int64_t deadline = 0, linger_end = 0, now, wait;
+    bool exited = false, killed = false;
+    enum lw_status st;
+    pid_t pid = -1;
+    int fds[2], status;
+
+    st = start(argv, r, &pid, fds, err);
+    if (st != LW_OK)
+        return st;
+
+    pfd[0].fd = fds[0];
+    pfd[1].fd = fds[1];
     pfd[0].events = pfd[1].events = POLLIN;
     if (timeout_ms > 0)
         deadline = now_ms() + timeout_ms;
@@ -347,13 +378,156 @@ lw_proc_run(const char *const argv[], int timeout_ms, struct lw_proc_result *r,
             break;
         }
     }
-    if (WIFEXITED(status)) {
-        r->exit_code = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-        r->exit_code = -1;
-        r->term_signal = WTERMSIG(status);
-    }
+    set_status(r, status);
     if (st == LW_OK && (!lw_buf_ok(&r->out) || !lw_buf_ok(&r->err)))
         st = lw_err_set(err, LW_ERR_NOMEM, "%s", _("out of memory"));
+    return st;
+}
+
+/* ---- the same on the event loop ---- */
+
+struct job {
+    struct lw_loop *loop;
+    pid_t pid;
+    int fds[2]; /* stdout, stderr read ends; -1 closed */
+    bool exited;
+    struct lw_timer *deadline; /* timeout_ms after the start */
+    struct lw_timer *linger;   /* LINGER_MS after the exit */
+    struct lw_proc_result r;
+    lw_proc_done_fn done;
+    void *ud;
+};
+
+/* Report and free the job: once the child is reaped and both pipes are
+ * closed (or given up after the linger). */
+static void
+job_finish(struct job *j)
+{
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        if (j->fds[i] >= 0) {
+            lw_loop_watch(j->loop, j->fds[i], 0, NULL, NULL, NULL);
+            close_fd(&j->fds[i]);
+        }
+    }
+    lw_loop_timer_cancel(j->loop, j->deadline);
+    lw_loop_timer_cancel(j->loop, j->linger);
+    j->done(j->ud, &j->r);
+    lw_proc_result_free(&j->r);
+    free(j);
+}
+
+static void
+job_io(struct lw_loop *loop, int fd, unsigned revents, void *ud)
+{
+    struct job *j = ud;
+    int i = fd == j->fds[0] ? 0 : 1;
+
+    (void)revents;
+    if (i == 0)
+        drain(&j->fds[0], &j->r.out, LW_PROC_OUT_MAX, &j->r.out_truncated);
+    else
+        drain(&j->fds[1], &j->r.err, LW_PROC_ERR_MAX, &j->r.err_truncated);
+    if (j->fds[i] < 0) {
+        lw_loop_watch(loop, fd, 0, NULL, NULL, NULL);
+        if (j->exited && j->fds[0] < 0 && j->fds[1] < 0)
+            job_finish(j);
+    }
+}
+
+static void
+job_deadline(struct lw_loop *loop, void *ud)
+{
+    struct job *j = ud;
+
+    (void)loop;
+    j->deadline = NULL;
+    /* Not reaped yet (the child callback cancels this timer), so the
+     * process group id is still the child's own. */
+    kill(-j->pid, SIGKILL);
+    j->r.timed_out = true;
+}
+
+static void
+job_linger(struct lw_loop *loop, void *ud)
+{
+    struct job *j = ud;
+
+    (void)loop;
+    j->linger = NULL;
+    /* A grandchild in the group still holds a pipe: the group exists, so
+     * its id cannot have been reused. */
+    kill(-j->pid, SIGKILL);
+    job_finish(j);
+}
+
+static void
+job_child(struct lw_loop *loop, pid_t pid, int wstatus, void *ud)
+{
+    struct job *j = ud;
+
+    (void)pid;
+    j->exited = true;
+    set_status(&j->r, wstatus);
+    lw_loop_timer_cancel(loop, j->deadline);
+    j->deadline = NULL;
+    if (j->fds[0] < 0 && j->fds[1] < 0) {
+        job_finish(j);
+        return;
+    }
+    j->linger = lw_loop_timer(loop, LINGER_MS, job_linger, j);
+    if (j->linger == NULL)
+        job_finish(j); /* out of memory: report what we have */
+}
+
+enum lw_status
+lw_proc_start(struct lw_loop *loop, const char *const argv[], int timeout_ms,
+              lw_proc_done_fn done, void *ud, struct lw_err *err)
+{
+    struct job *j;
+    enum lw_status st;
+    int i;
+
+    if (done == NULL)
+        return lw_err_set(err, LW_ERR_INTERNAL, "%s",
+                          _("internal error: no program to run"));
+    j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        return lw_err_set(err, LW_ERR_NOMEM, "%s", _("out of memory"));
+    j->loop = loop;
+    j->done = done;
+    j->ud = ud;
+    lw_proc_result_init(&j->r);
+    st = start(argv, &j->r, &j->pid, j->fds, err);
+    if (st != LW_OK) {
+        lw_proc_result_free(&j->r);
+        free(j);
+        return st;
+    }
+    for (i = 0; i < 2 && st == LW_OK; i++)
+        st = lw_loop_watch(loop, j->fds[i], LW_IO_READ, job_io, j, err);
+    if (st == LW_OK && timeout_ms > 0) {
+        j->deadline = lw_loop_timer(loop, timeout_ms, job_deadline, j);
+        if (j->deadline == NULL)
+            st = lw_err_set(err, LW_ERR_NOMEM, "%s", _("out of memory"));
+    }
+    if (st == LW_OK)
+        st = lw_loop_child(loop, j->pid, job_child, j, err);
+    if (st != LW_OK) {
+        /* Nothing of it may outlive this call. */
+        int status;
+
+        kill(-j->pid, SIGKILL);
+        while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        for (i = 0; i < 2; i++) {
+            lw_loop_watch(loop, j->fds[i], 0, NULL, NULL, NULL);
+            close_fd(&j->fds[i]);
+        }
+        lw_loop_timer_cancel(loop, j->deadline);
+        lw_proc_result_free(&j->r);
+        free(j);
+    }
     return st;
 }

@@ -305,7 +305,8 @@ step_key(struct run *r, struct lw_err *err)
             notice(r, LW_NOTICE_INFO, _("Reusing the existing key %s."),
                    p->key);
         }
-        if (exists_under(r, p->key, &sb) && (sb.st_mode & 07777) != 0600)
+        if (exists_under(r, p->key, &sb) && S_ISREG(sb.st_mode) &&
+            (sb.st_mode & 07777) != 0600)
             notice(r, LW_NOTICE_WARN,
                    _("%s was readable by others (mode %04o); setting it to "
                      "0600."),
@@ -403,7 +404,11 @@ step_cert(struct run *r, struct lw_err *err)
     expect.now = r->now;
     expect.key_name = p->key;
 
-    if (src != NULL) {
+    if (r->env->cert_data != NULL) {
+        name = _("the pasted certificate");
+        lw_buf_append(&data, r->env->cert_data, r->env->cert_len);
+        st = lw_buf_status(&data, err);
+    } else if (src != NULL) {
         st = lw_buf_read_file(&data, src, CERT_FILE_MAX, err);
     } else {
         /* No certificate given: an installed one is kept if it still fits
@@ -426,6 +431,17 @@ step_cert(struct run *r, struct lw_err *err)
         goto out;
     }
     r->have_chain = true;
+    {
+        long days = (long)((r->chain.not_after - r->now) / 86400);
+        if (days < 21)
+            notice(r, LW_NOTICE_WARN,
+                   P_("The certificate expires in %ld day: ask your CA for a "
+                      "renewal now.",
+                      "The certificate expires in %ld days: ask your CA for a "
+                      "renewal now.",
+                      (unsigned long)days),
+                   days);
+    }
     if (r->chain.reordered)
         notice(r, LW_NOTICE_INFO, "%s",
                _("The certificates were not in order; they are saved leaf "
@@ -686,7 +702,15 @@ lw_setup_run(const struct lw_setup_env *env, const struct lw_config *want,
         goto out;
     }
     if (!env->dry_run) {
-        st = lw_lock_acquire(env->state_path, env->lock_wait_ms, &lock, err);
+        st = lw_lock_acquire(env->state_path, 0, &lock, err);
+        if (st == LW_ERR_LOCKED && env->lock_wait_ms > 0) {
+            notice(&r, LW_NOTICE_INFO,
+                   _("%s; waiting up to %d seconds…"), err->msg,
+                   (env->lock_wait_ms + 999) / 1000);
+            lw_err_clear(err);
+            st = lw_lock_acquire(env->state_path, env->lock_wait_ms, &lock,
+                                 err);
+        }
         if (st != LW_OK)
             goto out;
     }

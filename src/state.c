@@ -143,7 +143,7 @@ parse_time(const char *s, time_t *out)
     tm.tm_min = v[4];
     tm.tm_sec = v[5];
     t = timegm(&tm);
-    if (t == (time_t)-1 || t < 0)
+    if (t < 0) /* also timegm's error value, (time_t)-1 */
         return false;
     /* timegm normalizes "02-30" to March: a date that does not come back
      * the same was not a real one. */
@@ -258,6 +258,7 @@ dup_sanitized(char **dst, const char *src, struct lw_err *err)
 
     if (dup_into(dst, src, err) != LW_OK)
         return LW_ERR_NOMEM;
+    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): set on LW_OK */
     for (p = *dst; *p != '\0'; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7F)
             *p = '?';
@@ -434,9 +435,9 @@ hint_bad(struct lw_err *err)
 }
 
 enum lw_status
-lw_state_load(const char *path, struct lw_state *out, struct lw_err *err)
+lw_state_parse(const char *data, size_t len, const char *name,
+               struct lw_state *out, struct lw_err *err)
 {
-    struct lw_buf b = LW_BUF_INIT;
     struct lw_ynode *root = NULL;
     const struct lw_ynode *ver;
     struct lw_state s;
@@ -444,15 +445,7 @@ lw_state_load(const char *path, struct lw_state *out, struct lw_err *err)
     enum lw_status st;
 
     lw_state_init(&s);
-    st = lw_buf_read_file(&b, path, LW_YAML_MAX_BYTES, err);
-    if (st == LW_ERR_NOTFOUND) {
-        lw_err_set(err, LW_ERR_NOTFOUND, _("no saved setup: %s does not exist"),
-                   path);
-        goto out;
-    }
-    if (st != LW_OK)
-        goto out;
-    st = lw_yaml_parse(b.data != NULL ? b.data : "", b.len, path, &root, err);
+    st = lw_yaml_parse(data != NULL ? data : "", len, name, &root, err);
     if (st != LW_OK) {
         if (st == LW_ERR_INPUT)
             hint_bad(err);
@@ -463,17 +456,17 @@ lw_state_load(const char *path, struct lw_state *out, struct lw_err *err)
         st = lw_err_set(err, LW_ERR_INPUT,
                         _("%s is not a linkwiz state file (it has no "
                           "linkwiz_state key)"),
-                        path);
+                        name);
         lw_err_hint(err, "%s",
                     _("Check --state; `linkwiz setup` moves a foreign file "
                       "aside (nothing is lost) before it writes a new "
                       "one."));
         goto out;
     }
-    st = lw_yaml_uint(root, path, "", "linkwiz_state", true, ULONG_MAX,
+    st = lw_yaml_uint(root, name, "", "linkwiz_state", true, ULONG_MAX,
                       &version, err);
     if (st == LW_OK && version == 0)
-        st = bad_value(ver, path, "linkwiz_state", _("a state version"), err);
+        st = bad_value(ver, name, "linkwiz_state", _("a state version"), err);
     if (st != LW_OK) {
         hint_bad(err);
         goto out;
@@ -484,11 +477,11 @@ lw_state_load(const char *path, struct lw_state *out, struct lw_err *err)
         st = lw_err_set(err, LW_ERR_REFUSED,
                         _("%s was written by a newer linkwiz (state version "
                           "%lu; this one reads version %d)"),
-                        path, version, LW_STATE_VERSION);
+                        name, version, LW_STATE_VERSION);
         lw_err_hint(err, "%s", _("Run the newer linkwiz, or install it here."));
         goto out;
     }
-    st = read_state(root, path, &s, err);
+    st = read_state(root, name, &s, err);
     if (st != LW_OK) {
         if (st == LW_ERR_INPUT)
             hint_bad(err);
@@ -500,6 +493,25 @@ lw_state_load(const char *path, struct lw_state *out, struct lw_err *err)
 out:
     lw_state_free(&s);
     lw_yaml_free(root);
+    return st;
+}
+
+enum lw_status
+lw_state_load(const char *path, struct lw_state *out, struct lw_err *err)
+{
+    struct lw_buf b = LW_BUF_INIT;
+    enum lw_status st;
+
+    st = lw_buf_read_file(&b, path, LW_YAML_MAX_BYTES, err);
+    if (st == LW_ERR_NOTFOUND) {
+        lw_err_set(err, LW_ERR_NOTFOUND, _("no saved setup: %s does not exist"),
+                   path);
+        goto out;
+    }
+    if (st != LW_OK)
+        goto out;
+    st = lw_state_parse(b.data, b.len, path, out, err);
+out:
     lw_buf_free(&b);
     return st;
 }

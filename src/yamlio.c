@@ -350,6 +350,7 @@ attach(struct parse *ps, struct lw_ynode *node)
     }
     if (f->count == f->cap) {
         cap = f->cap != 0 ? 2 * f->cap : 8;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): items are pointers */
         items = realloc(f->node->items, cap * sizeof(*items));
         if (items == NULL) {
             lw_yaml_free(node);

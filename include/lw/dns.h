@@ -68,6 +68,17 @@ struct lw_dns_answer {
     char error[160]; /* for people, when outcome != ANSWERED */
 };
 
+/* Parse one DNS reply (untrusted bytes, any length, NULL allowed) into
+ * *ans, which it owns until lw_dns_answer_free.  LW_OK with outcome
+ * LW_DNS_ANSWERED; LW_ERR_INPUT with outcome LW_DNS_BADREPLY when the
+ * bytes are not a usable reply (the reason in ans->error and err).  Names
+ * come back lower case, without the trailing dot, and all text escaped to
+ * printable ASCII (\\, \DDD; \. inside a label).  elapsed_ms is 0. */
+enum lw_status lw_dns_parse(const unsigned char *msg, size_t len,
+                            struct lw_dns_answer *ans, struct lw_err *err);
+/* Free the records of an answer from lw_dns_parse (again: harmless). */
+void lw_dns_answer_free(struct lw_dns_answer *ans);
+
 struct lw_dns;
 
 /* A DNS client on loop; every query is bounded by timeout_ms. */

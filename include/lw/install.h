@@ -27,9 +27,9 @@
 enum lw_status lw_path_under(const char *root, const char *path, char *out,
                              size_t outlen, struct lw_err *err);
 
-/* Create dir and missing parents with exactly mode, whatever the umask
- * (existing ones are left as they are); each new one is made durable by
- * syncing its parent. */
+/* Create dir with exactly mode, whatever the umask, and missing parents
+ * with 0755 (existing ones are left as they are); each new one is made
+ * durable by syncing its parent. */
 enum lw_status lw_mkdirs(const char *dir, mode_t mode, struct lw_err *err);
 
 /* The atomic write primitive, on a full path (no root, no backup). */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "lw/buf.h"
+#include "lw/loop.h"
 #include "lw/status.h"
 
 #define LW_PROC_OUT_MAX (16u * 1024 * 1024) /* stdout bytes kept */
@@ -35,5 +36,19 @@ void lw_proc_result_free(struct lw_proc_result *r);
  * says which package to install for nginx). */
 enum lw_status lw_proc_run(const char *const argv[], int timeout_ms,
                            struct lw_proc_result *r, struct lw_err *err);
+
+/* The result of lw_proc_start; r is owned by proc and valid only during
+ * the call. */
+typedef void (*lw_proc_done_fn)(void *ud, struct lw_proc_result *r);
+
+/* The same as lw_proc_run (environment, process group, bounded capture,
+ * timeout, a grandchild holding the pipes given up shortly after the
+ * exit), without waiting: the pipes are watched on loop and the child
+ * awaited with lw_loop_child; done runs exactly once, from the loop, when
+ * it is over.  LW_OK when it started; otherwise an error as lw_proc_run's
+ * and done is never called.  The loop must outlive the program. */
+enum lw_status lw_proc_start(struct lw_loop *loop, const char *const argv[],
+                             int timeout_ms, lw_proc_done_fn done, void *ud,
+                             struct lw_err *err);
 
 #endif

@@ -50,6 +50,10 @@ struct lw_setup_env {
     int lock_wait_ms;    /* how long to wait for another run's lock */
     time_t now;          /* 0 = time(NULL) */
     struct lw_setup_ops ops;
+    /* The certificate chain given in memory (the wizard's paste area),
+     * used instead of want->certificate when not NULL. */
+    const char *cert_data;
+    size_t cert_len;
 };
 
 enum lw_setup_outcome {

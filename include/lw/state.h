@@ -92,6 +92,11 @@ enum lw_status lw_state_default_path(const char *root, char *out, size_t outlen,
  * replaced, on failure it is left as it was. */
 enum lw_status lw_state_load(const char *path, struct lw_state *out,
                              struct lw_err *err);
+/* The same from memory: data (len bytes, need not be NUL-terminated) is
+ * the file's text, name is used in messages in place of the path.  Same
+ * results as lw_state_load except the LW_ERR_NOTFOUND and read errors. */
+enum lw_status lw_state_parse(const char *data, size_t len, const char *name,
+                              struct lw_state *out, struct lw_err *err);
 /* Move a bad state file out of the way: rename path to
  * "<path>.bad-<YYYYmmddTHHMMSSZ>" (with "-2", "-3", ... when that exists:
  * an earlier one is never overwritten).  The new name goes to moved_to.

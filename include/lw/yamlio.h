@@ -104,7 +104,7 @@ void lw_yaml_sanitize(const char *s, char *out, size_t outlen);
  * cannot be plain (": ", " #", leading indicators, line breaks).  After
  * the first error the calls do nothing and lw_yemit_end reports it. */
 struct lw_yemit;
-enum lw_status lw_yemit_begin(struct lw_yemit **e, struct lw_buf *out,
+enum lw_status lw_yemit_begin(struct lw_yemit **out, struct lw_buf *buf,
                               struct lw_err *err);
 void lw_yemit_map_start(struct lw_yemit *e);
 void lw_yemit_map_end(struct lw_yemit *e);

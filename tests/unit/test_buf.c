@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -115,7 +116,13 @@ test_read_file(void **state)
     assert_non_null(strstr(err.msg, "larger than 5 bytes"));
     lw_buf_free(&b);
     unlink(path);
-    assert_int_equal(lw_buf_read_file(&b, dir, 100, &err), LW_ERR_IO);
+    /* a directory or a FIFO is refused at once, never waited on */
+    assert_int_equal(lw_buf_read_file(&b, dir, 100, &err), LW_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "is not a regular file"));
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(lw_buf_read_file(&b, path, 100, &err), LW_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "is not a regular file"));
+    unlink(path);
     rmdir(dir);
     lw_buf_free(&b);
 }

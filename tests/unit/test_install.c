@@ -1049,11 +1049,45 @@ test_begin_bad_root(void **state)
     assert_non_null(strstr(err.msg, missing));
 }
 
+/* Only the directory asked for gets the narrow mode; missing parents are
+ * 0755, so a key directory never makes /etc/pki private. */
+static void
+test_mkdirs_parents_0755(void **state)
+{
+    char dir[] = "/tmp/lwmk.XXXXXX", path[128];
+    struct stat st;
+    mode_t old = umask(077);
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/etc/pki/tls/private", dir);
+    assert_int_equal(lw_mkdirs(path, 0700, NULL), LW_OK);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    snprintf(path, sizeof(path), "%s/etc/pki/tls", dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0755);
+    snprintf(path, sizeof(path), "%s/etc", dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0755);
+    umask(old);
+    snprintf(path, sizeof(path), "%s/etc/pki/tls/private", dir);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/etc/pki/tls", dir);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/etc/pki", dir);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/etc", dir);
+    rmdir(path);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_path_under),
+        cmocka_unit_test(test_mkdirs_parents_0755),
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
         T(test_create),
         T(test_replace_backup),

@@ -403,6 +403,21 @@ static const struct parse_case parse_cases[] = {
      "site.conf, line 2: the directive \"a [2Jb\" is not ended by \";\".",
      0,
      {{NULL}}},
+    /* Found by fuzz_nginx: U+009B (CSI) in UTF-8 reached the message. */
+    {"C1 controls and invalid UTF-8 are not shown",
+     "server {\n  \"a\xc2\x9b[2Jb\xc2\x85" "c\xff\xc3\"\n}\n",
+     LW_ERR_INPUT,
+     "site.conf, line 2: the directive \"a?[2Jb?c??\" is not ended by "
+     "\";\".",
+     0,
+     {{NULL}}},
+    {"UTF-8 text is shown as it is",
+     "server {\n  caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x94\x92\n}\n",
+     LW_ERR_INPUT,
+     "site.conf, line 2: the directive \"caf\xc3\xa9\" is not ended by "
+     "\";\".",
+     0,
+     {{NULL}}},
 };
 
 static void
@@ -1014,6 +1029,34 @@ test_nginx_wrapper_output(void **state)
     lw_buf_free(&msg);
 }
 
+/* Found by fuzz_nginx: nginx's own output may quote configuration bytes,
+ * C1 controls (U+009B is CSI) and invalid UTF-8 among them. */
+static void
+test_nginx_output_c1(void **state)
+{
+    struct ngx *n = *state;
+    char wrapper[192];
+    struct lw_buf msg = LW_BUF_INIT;
+    struct lw_err err;
+    bool ok = true;
+    char *saved;
+
+    if (n == NULL)
+        skip();
+    saved = save_env();
+    snprintf(wrapper, sizeof(wrapper), "%s/fake-nginx", n->dir);
+    write_file(wrapper, "#!/bin/sh\n"
+                        "printf 'a\\302\\233[31mb\\377\\303\\251\\n' >&2\n"
+                        "exit 1\n");
+    assert_int_equal(chmod(wrapper, 0755), 0);
+    assert_int_equal(setenv("LINKWIZ_NGINX", wrapper, 1), 0);
+    assert_int_equal(lw_nginx_test(&ok, &msg, &err), LW_OK);
+    assert_false(ok);
+    assert_string_equal(msg.data, "a?[31mb?\xc3\xa9\n");
+    restore_env(saved);
+    lw_buf_free(&msg);
+}
+
 int
 main(void)
 {
@@ -1035,6 +1078,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_nginx_reload_broken_config,
                                         ngx_setup, ngx_teardown),
         cmocka_unit_test_setup_teardown(test_nginx_wrapper_output, ngx_setup,
+                                        ngx_teardown),
+        cmocka_unit_test_setup_teardown(test_nginx_output_c1, ngx_setup,
                                         ngx_teardown),
     };
 

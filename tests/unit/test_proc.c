@@ -1,5 +1,6 @@
 /* test_proc.c - lw_proc_run: argument vectors, capture, exit status,
- * signals, timeouts, bounds, missing programs. */
+ * signals, timeouts, bounds, missing programs; lw_proc_start: the same on
+ * the event loop, several programs at once. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -7,11 +8,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include <cmocka.h>
 
+#include "lw/loop.h"
 #include "lw/proc.h"
 
 static double
@@ -242,6 +245,150 @@ test_no_fd_leak(void **state)
     lw_proc_result_free(&r);
 }
 
+/* ---- lw_proc_start: the same on the event loop ---- */
+
+struct async_got {
+    int calls;
+    int exit_code;
+    int term_signal;
+    bool timed_out;
+    char out[256];
+    char err[256];
+    size_t out_len;
+    bool out_truncated;
+    double at; /* when done ran */
+};
+
+static void
+on_done(void *ud, struct lw_proc_result *r)
+{
+    struct async_got *g = ud;
+
+    g->calls++;
+    g->exit_code = r->exit_code;
+    g->term_signal = r->term_signal;
+    g->timed_out = r->timed_out;
+    g->out_len = r->out.len;
+    g->out_truncated = r->out_truncated;
+    snprintf(g->out, sizeof(g->out), "%s", r->out.data);
+    snprintf(g->err, sizeof(g->err), "%s", r->err.data);
+    g->at = now_s();
+}
+
+static void
+test_async_table(void **state)
+{
+    struct lw_loop *loop = NULL;
+    struct async_got got[sizeof(run_cases) / sizeof(run_cases[0])];
+    struct lw_err err;
+    size_t i, n = sizeof(run_cases) / sizeof(run_cases[0]);
+    double t0 = now_s();
+
+    (void)state;
+    assert_int_equal(lw_loop_new(&loop, &err), LW_OK);
+    memset(got, 0, sizeof(got));
+    /* All at once on one loop. */
+    for (i = 0; i < n; i++)
+        assert_int_equal(lw_proc_start(loop, run_cases[i].argv, 5000, on_done,
+                                       &got[i], &err),
+                         LW_OK);
+    assert_int_equal(lw_loop_run(loop, &err), LW_OK);
+    for (i = 0; i < n; i++) {
+        const struct run_case *c = &run_cases[i];
+
+        print_message("# async: %s\n", c->name);
+        assert_int_equal(got[i].calls, 1);
+        assert_int_equal(got[i].exit_code, c->exit_code);
+        assert_int_equal(got[i].term_signal, c->term_signal);
+        assert_false(got[i].timed_out);
+        assert_string_equal(got[i].out, c->out);
+        assert_string_equal(got[i].err, c->err);
+    }
+    assert_true(now_s() - t0 < 3.0);
+    lw_loop_free(loop);
+}
+
+/* A slow program does not hold up a quick one, and its timeout kills its
+ * whole group. */
+static void
+test_async_timeout(void **state)
+{
+    const char *slow[] = {"sh", "-c", "sleep 5; echo late", NULL};
+    const char *quick[] = {"echo", "quick", NULL};
+    struct async_got gs, gq;
+    struct lw_loop *loop = NULL;
+    struct lw_err err;
+    double t0;
+
+    (void)state;
+    memset(&gs, 0, sizeof(gs));
+    memset(&gq, 0, sizeof(gq));
+    assert_int_equal(lw_loop_new(&loop, &err), LW_OK);
+    t0 = now_s();
+    assert_int_equal(lw_proc_start(loop, slow, 1000, on_done, &gs, &err),
+                     LW_OK);
+    assert_int_equal(lw_proc_start(loop, quick, 5000, on_done, &gq, &err),
+                     LW_OK);
+    assert_int_equal(lw_loop_run(loop, &err), LW_OK);
+    assert_int_equal(gq.calls, 1);
+    assert_string_equal(gq.out, "quick\n");
+    assert_true(gq.at - t0 < 0.8); /* well before the slow one's end */
+    assert_int_equal(gs.calls, 1);
+    assert_true(gs.timed_out);
+    assert_int_equal(gs.exit_code, -1);
+    assert_int_equal(gs.term_signal, SIGKILL);
+    assert_string_equal(gs.out, "");
+    assert_true(gs.at - t0 >= 0.99);
+    assert_true(gs.at - t0 < 3.0);
+    lw_loop_free(loop);
+}
+
+static void
+test_async_large_output(void **state)
+{
+    const char *argv[] = {"head", "-c", "20000000", "/dev/zero", NULL};
+    struct lw_loop *loop = NULL;
+    struct async_got g;
+    struct lw_err err;
+
+    (void)state;
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(lw_loop_new(&loop, &err), LW_OK);
+    assert_int_equal(lw_proc_start(loop, argv, 20000, on_done, &g, &err),
+                     LW_OK);
+    assert_int_equal(lw_loop_run(loop, &err), LW_OK);
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(g.exit_code, 0);
+    assert_int_equal(g.out_len, LW_PROC_OUT_MAX);
+    assert_true(g.out_truncated);
+    lw_loop_free(loop);
+}
+
+static void
+test_async_missing(void **state)
+{
+    const char *argv[] = {"/nonexistent/nginx", "-t", NULL};
+    const char *none[] = {NULL};
+    struct lw_loop *loop = NULL;
+    struct async_got g;
+    struct lw_err err;
+
+    (void)state;
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(lw_loop_new(&loop, &err), LW_OK);
+    lw_err_clear(&err);
+    assert_int_equal(lw_proc_start(loop, argv, 1000, on_done, &g, &err),
+                     LW_ERR_EXTERNAL);
+    assert_string_equal(
+        err.msg, "cannot run /nonexistent/nginx: No such file or directory");
+    assert_non_null(strstr(err.hint, "Install nginx"));
+    assert_int_equal(lw_proc_start(loop, none, 1000, on_done, &g, &err),
+                     LW_ERR_INTERNAL);
+    assert_int_equal(lw_loop_run(loop, &err), LW_OK); /* nothing left */
+    assert_int_equal(g.calls, 0);
+    lw_loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -253,6 +400,10 @@ main(void)
         cmocka_unit_test(test_missing_program),
         cmocka_unit_test(test_no_program),
         cmocka_unit_test(test_no_fd_leak),
+        cmocka_unit_test(test_async_table),
+        cmocka_unit_test(test_async_timeout),
+        cmocka_unit_test(test_async_large_output),
+        cmocka_unit_test(test_async_missing),
     };
 
     return cmocka_run_group_tests_name("proc", tests, NULL, NULL);

@@ -698,6 +698,41 @@ test_lock_wait_then_get(void **state)
     lw_lock_release(lock);
 }
 
+/* lw_state_parse (added for the fuzz target, used by lw_state_load): the
+ * same reading from memory, with the name in messages and no terminating
+ * NUL needed. */
+static void
+test_parse_memory(void **state)
+{
+    struct lw_state want, got;
+    struct lw_err err;
+    size_t len = sizeof(golden) - 1;
+    char *copy = malloc(len);
+
+    (void)state;
+    assert_non_null(copy);
+    memcpy(copy, golden, len); /* exactly len bytes: no NUL after them */
+    fill(&want);
+    lw_state_init(&got);
+    assert_int_equal(lw_state_parse(copy, len, "mem.yaml", &got, &err), LW_OK);
+    assert_same_state(&want, &got);
+
+    /* A failure leaves out as it was and names the given name. */
+    assert_int_equal(lw_state_parse("a: [", 4, "mem.yaml", &got, &err),
+                     LW_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "mem.yaml"));
+    assert_string_equal(got.config.domain, "link.example.com");
+    assert_int_equal(lw_state_parse("linkwiz_state: 2\n", 17, "mem.yaml", &got,
+                                    &err),
+                     LW_ERR_REFUSED);
+    assert_non_null(strstr(err.msg, "mem.yaml was written by a newer linkwiz"));
+    assert_int_equal(lw_state_parse(NULL, 0, "mem.yaml", &got, &err),
+                     LW_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "mem.yaml is not a linkwiz state file"));
+    lw_state_free(&got);
+    free(copy);
+}
+
 int
 main(void)
 {
@@ -721,6 +756,7 @@ main(void)
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_lock_wait_then_get, setup_dir,
                                         teardown_dir),
+        cmocka_unit_test(test_parse_memory),
     };
 
     return cmocka_run_group_tests_name("state", tests, NULL, NULL);
