@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lw/answers.h"
+#include "lw/cloudfront.h"
 #include "lw/install.h"
 #include "lw/nls.h"
 
@@ -20,7 +21,6 @@
 #define ORGANIZATION_MAX 64 /* X.509 ub-organization-name */
 #define ADDRESSES_MAX 16
 #define ARN_MAX 2048
-#define ARN_PREFIX "arn:aws:acm:"
 #define REGION_KEY_MAX 16
 
 const char *
@@ -205,6 +205,12 @@ read_domain(const struct lw_ynode *map, const char *name, unsigned flags,
         if (!lw_domain_is_normalized(v)) {
             lw_yaml_sanitize(v, shown, sizeof(shown));
             return lw_err_set(err, LW_ERR_INPUT,
+                              /* TRANSLATORS: "answers.yaml:4: key.bits:
+                               * ...": the answers file, its line, then the
+                               * key of the answers file (not translated),
+                               * then the message. Keep the words of the
+                               * answers file (nginx, cloudfront, rsa, ec,
+                               * true) as they are. */
                               _("%s:%u: domain: \"%s\" is not a valid host "
                                 "name"),
                               name, line_of(map, "domain"), shown);
@@ -252,6 +258,11 @@ read_region(const struct lw_ynode *map, const char *name,
     if (profile != NULL && lw_profile_region(profile, v) == NULL) {
         lw_profile_region_keys(profile, keys, sizeof(keys));
         return lw_err_set(err, LW_ERR_INPUT,
+                          /* TRANSLATORS: "answers.yaml:4: key.bits: ...":
+                           * the answers file, its line, then the key of the
+                           * answers file (not translated), then the message.
+                           * Keep the words of the answers file (nginx,
+                           * cloudfront, rsa, ec, true) as they are. */
                           _("%s:%u: region: \"%s\" is not a region of %s; use "
                             "one of: %s"),
                           name, line_of(map, "region"), shown,
@@ -259,6 +270,11 @@ read_region(const struct lw_ynode *map, const char *name,
     }
     if (profile == NULL && !region_form_ok(v))
         return lw_err_set(err, LW_ERR_INPUT,
+                          /* TRANSLATORS: "answers.yaml:4: key.bits: ...":
+                           * the answers file, its line, then the key of the
+                           * answers file (not translated), then the message.
+                           * Keep the words of the answers file (nginx,
+                           * cloudfront, rsa, ec, true) as they are. */
                           _("%s:%u: region: \"%s\" is not a region key"), name,
                           line_of(map, "region"), shown);
     return set_dup(&c->region, v, err);
@@ -278,6 +294,11 @@ read_method(const struct lw_ynode *map, const char *name, struct lw_config *c,
     if (!lw_method_parse(v, &c->method)) {
         lw_yaml_sanitize(v, shown, sizeof(shown));
         return lw_err_set(err, LW_ERR_INPUT,
+                          /* TRANSLATORS: "answers.yaml:4: key.bits: ...":
+                           * the answers file, its line, then the key of the
+                           * answers file (not translated), then the message.
+                           * Keep the words of the answers file (nginx,
+                           * cloudfront, rsa, ec, true) as they are. */
                           _("%s:%u: method: \"%s\" is not a method; use nginx "
                             "or cloudfront"),
                           name, line_of(map, "method"), shown);
@@ -311,11 +332,21 @@ read_key(const struct lw_ynode *map, const char *name, struct lw_config *c,
                !lw_yaml_is_null(lw_yaml_get(k, "bits"));
     if (strcasecmp(type, "ec") == 0 && has_bits)
         return lw_err_set(err, LW_ERR_INPUT,
+                          /* TRANSLATORS: "answers.yaml:4: key.bits: ...":
+                           * the answers file, its line, then the key of the
+                           * answers file (not translated), then the message.
+                           * Keep the words of the answers file (nginx,
+                           * cloudfront, rsa, ec, true) as they are. */
                           _("%s:%u: key.bits: an EC key has no bits; give its "
                             "curve instead (curve: p256 or p384)"),
                           name, line_of(k, "bits"));
     if (strcasecmp(type, "ec") != 0 && curve != NULL)
         return lw_err_set(err, LW_ERR_INPUT,
+                          /* TRANSLATORS: "answers.yaml:4: key.bits: ...":
+                           * the answers file, its line, then the key of the
+                           * answers file (not translated), then the message.
+                           * Keep the words of the answers file (nginx,
+                           * cloudfront, rsa, ec, true) as they are. */
                           _("%s:%u: key.curve: only EC keys have a curve; use "
                             "type: ec, or give bits for an RSA key"),
                           name, line_of(k, "curve"));
@@ -351,6 +382,12 @@ read_subject(const struct lw_ynode *map, const char *name, struct lw_config *c,
     if (org != NULL) {
         if (has_control(org) || strlen(org) > ORGANIZATION_MAX)
             return lw_err_set(err, LW_ERR_INPUT,
+                              /* TRANSLATORS: "answers.yaml:4: key.bits:
+                               * ...": the answers file, its line, then the
+                               * key of the answers file (not translated),
+                               * then the message. Keep the words of the
+                               * answers file (nginx, cloudfront, rsa, ec,
+                               * true) as they are. */
                               _("%s:%u: subject.organization: must be one "
                                 "line of at most %d characters"),
                               name, line_of(s, "organization"),
@@ -365,6 +402,11 @@ read_subject(const struct lw_ynode *map, const char *name, struct lw_config *c,
             !((country[1] | 0x20) >= 'a' && (country[1] | 0x20) <= 'z')) {
             lw_yaml_sanitize(country, shown, sizeof(shown));
             lw_err_set(err, LW_ERR_INPUT,
+                       /* TRANSLATORS: "answers.yaml:4: key.bits: ...": the
+                        * answers file, its line, then the key of the answers
+                        * file (not translated), then the message. Keep the
+                        * words of the answers file (nginx, cloudfront, rsa,
+                        * ec, true) as they are. */
                        _("%s:%u: subject.country: \"%s\" is not a "
                          "two-letter country code"),
                        name, line_of(s, "country"), shown);
@@ -417,6 +459,11 @@ read_nginx(const struct lw_ynode *map, const char *name, struct lw_config *c,
     a = lw_yaml_get(n, "addresses");
     if (count > ADDRESSES_MAX) {
         st = lw_err_set(err, LW_ERR_INPUT,
+                        /* TRANSLATORS: "answers.yaml:4: key.bits: ...": the
+                         * answers file, its line, then the key of the
+                         * answers file (not translated), then the message.
+                         * Keep the words of the answers file (nginx,
+                         * cloudfront, rsa, ec, true) as they are. */
                         _("%s:%u: nginx.addresses: at most %d addresses"), name,
                         a->line, ADDRESSES_MAX);
         goto out;
@@ -426,6 +473,11 @@ read_nginx(const struct lw_ynode *map, const char *name, struct lw_config *c,
             lw_yaml_sanitize(v[i], shown, sizeof(shown));
             st = lw_err_set(
                 err, LW_ERR_INPUT,
+                /* TRANSLATORS: "answers.yaml:4: key.bits: ...": the answers
+                 * file, its line, then the key of the answers file (not
+                 * translated), then the message. Keep the words of the
+                 * answers file (nginx, cloudfront, rsa, ec, true) as they
+                 * are. */
                 _("%s:%u: nginx.addresses: \"%s\" is not an IP "
                   "address"),
                 name, a->type == LW_Y_SEQ ? a->items[i]->line : a->line, shown);
@@ -476,6 +528,8 @@ read_cloudfront(const struct lw_ynode *map, const char *name,
                           &arn, err)) != LW_OK)
         return st;
     if (dist != NULL) {
+        /* Case and a trailing dot as people copy them are forgiven; what
+         * is kept is the console's form (lw_cloudfront_dist_valid). */
         lw_err_clear(&derr);
         if (lw_domain_parse(dist, &d, &derr) != LW_OK) {
             *err = derr;
@@ -483,22 +537,28 @@ read_cloudfront(const struct lw_ynode *map, const char *name,
                           line_of(cf, "distribution_domain"));
             return err->status != LW_OK ? err->status : LW_ERR_INPUT;
         }
+        lw_err_clear(&derr);
+        if (lw_cloudfront_check_dist(d.name, &derr) != LW_OK) {
+            *err = derr;
+            lw_err_prefix(err, "%s:%u: cloudfront.distribution_domain", name,
+                          line_of(cf, "distribution_domain"));
+            return LW_ERR_INPUT;
+        }
         if ((st = set_dup(&c->distribution_domain, d.name, err)) != LW_OK)
             return st;
     }
     if (arn != NULL) {
-        if (strncmp(arn, ARN_PREFIX, strlen(ARN_PREFIX)) != 0 ||
-            strlen(arn) > ARN_MAX || strpbrk(arn, " \"'\\") != NULL ||
-            has_control(arn)) {
-            lw_yaml_sanitize(arn, shown, sizeof(shown));
-            lw_err_set(err, LW_ERR_INPUT,
-                       _("%s:%u: cloudfront.acm_certificate_arn: \"%s\" is "
-                         "not an ACM certificate ARN"),
-                       name, line_of(cf, "acm_certificate_arn"), shown);
-            lw_err_hint(err,
-                        _("Copy the ARN that `aws acm import-certificate` "
-                          "printed; it starts with %s"),
-                        ARN_PREFIX);
+        lw_err_clear(&derr);
+        if (strlen(arn) > ARN_MAX || has_control(arn) ||
+            lw_cloudfront_check_arn(arn, &derr) != LW_OK) {
+            if (derr.status == LW_OK) {
+                lw_yaml_sanitize(arn, shown, sizeof(shown));
+                lw_err_set(&derr, LW_ERR_INPUT,
+                           _("\"%s\" is not an ACM certificate ARN"), shown);
+            }
+            *err = derr;
+            lw_err_prefix(err, "%s:%u: cloudfront.acm_certificate_arn", name,
+                          line_of(cf, "acm_certificate_arn"));
             return LW_ERR_INPUT;
         }
         if ((st = set_dup(&c->acm_certificate_arn, arn, err)) != LW_OK)
@@ -525,6 +585,11 @@ lw_config_read(const struct lw_ynode *map, const char *name,
     if (c->method == LW_METHOD_CLOUDFRONT &&
         (c->key.type != LW_KEY_RSA || c->key.bits > 2048)) {
         lw_err_set(err, LW_ERR_INPUT,
+                   /* TRANSLATORS: "answers.yaml:4: key.bits: ...": the
+                    * answers file, its line, then the key of the answers
+                    * file (not translated), then the message. Keep the words
+                    * of the answers file (nginx, cloudfront, rsa, ec, true)
+                    * as they are. */
                    _("%s:%u: key: method cloudfront takes an RSA key of 2048 "
                      "bits, not %s: the provider's guide allows only RSA "
                      "keys of at most 2048 bits for CloudFront"),
@@ -532,6 +597,17 @@ lw_config_read(const struct lw_ynode *map, const char *name,
         lw_err_hint(err, "%s",
                     _("Use key: { type: rsa, bits: 2048 }, or leave key out."));
         return LW_ERR_INPUT;
+    }
+    /* (Not for a stored setup: setup refused an apex before saving it.) */
+    if (c->method == LW_METHOD_CLOUDFRONT && !(flags & LW_CONFIG_STORED)) {
+        struct lw_err aerr;
+
+        lw_err_clear(&aerr);
+        if (lw_cloudfront_check_domain(c->domain, &aerr) != LW_OK) {
+            *err = aerr;
+            lw_err_prefix(err, "%s:%u: domain", name, line_of(map, "domain"));
+            return LW_ERR_INPUT;
+        }
     }
     return LW_OK;
 }
@@ -596,6 +672,12 @@ lw_answers_parse(const char *data, size_t len, const char *name,
     if (cert != NULL) {
         if (has_control(cert)) {
             st = lw_err_set(err, LW_ERR_INPUT,
+                            /* TRANSLATORS: "answers.yaml:4: key.bits: ...":
+                             * the answers file, its line, then the key of
+                             * the answers file (not translated), then the
+                             * message. Keep the words of the answers file
+                             * (nginx, cloudfront, rsa, ec, true) as they
+                             * are. */
                             _("%s:%u: certificate: the path contains control "
                               "characters"),
                             name, line_of(root, "certificate"));

@@ -158,8 +158,11 @@ lw_buf_read_file(struct lw_buf *b, const char *path, size_t max,
     if (fd < 0) {
         e = errno;
         if (e == ENOENT)
+            /* TRANSLATORS: %s is a path. */
             return lw_err_set(err, LW_ERR_NOTFOUND, _("%s: no such file"),
                               path);
+        /* TRANSLATORS: %s is a path; the system's reason follows after a
+         * colon. */
         return lw_err_errno(err, e, _("cannot open %s"), path);
     }
     {
@@ -177,6 +180,8 @@ lw_buf_read_file(struct lw_buf *b, const char *path, size_t max,
                 continue;
             e = errno;
             close(fd);
+            /* TRANSLATORS: %s is a path; the system's reason follows after a
+             * colon. */
             return lw_err_errno(err, e, _("cannot read %s"), path);
         }
         if (n == 0)

@@ -143,6 +143,7 @@ put_name(struct lw_buf *out, const X509_NAME *name)
         OPENSSL_free(utf8);
         return;
     }
+    /* TRANSLATORS: stands for a certificate without a subject name. */
     lw_buf_puts(out, _("(no name)"));
 }
 
@@ -181,6 +182,8 @@ lw_cert_names(X509 *cert, struct lw_buf *out)
                       (size_t)ASN1_STRING_length(gn->d.dNSName), 253);
     }
     if (more > 0)
+        /* TRANSLATORS: ends a list of host names a certificate covers:
+         * "a.example.com, b.example.com and 3 more"; mind the leading space. */
         lw_buf_printf(out, P_(" and %d more", " and %d more", more), more);
     GENERAL_NAMES_free(names);
 }
@@ -225,15 +228,12 @@ lw_cert_times(X509 *cert, time_t *not_before, time_t *not_after)
            asn1_time_t(X509_get0_notAfter(cert), not_after);
 }
 
-/* "2025-06-30 12:00 UTC" */
+/* "2025-06-30 12:00 UTC", in the locale's date form ("30.06.2025 12:00
+ * UTC" in German): people read it. */
 static const char *
 fmt_time(char *dst, size_t n, time_t t)
 {
-    struct tm tm;
-
-    if (gmtime_r(&t, &tm) == NULL ||
-        strftime(dst, n, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-        snprintf(dst, n, "?");
+    lw_nls_date(t, true, dst, n);
     return dst;
 }
 

@@ -26,6 +26,7 @@
 
 #include "lw/cert.h"
 #include "lw/check.h"
+#include "lw/cloudfront.h"
 #include "lw/domain.h"
 #include "lw/install.h"
 #include "lw/keygen.h"
@@ -35,8 +36,10 @@
 #include "lw/setup.h"
 
 #define MAX_VIEWS 32    /* resolvers asked */
-#define MAX_AUTH 8      /* authoritative server addresses asked */
-#define MAX_NS 4        /* name servers of the zone followed */
+#define MAX_AUTH 8      /* name servers of the zone asked */
+#define NS_ADDRS 4      /* addresses of a name server asked */
+#define MAX_SUFFIX 8    /* the name and its parents, searched for the zone */
+#define ZONE_RESOLVERS 4 /* resolvers asked for the zone */
 #define MAX_ADDRS 16    /* addresses of the name probed */
 #define MAX_CAA_NAMES 8 /* names from the domain up to the zone */
 #define BODY_MAX 4096   /* /health bytes kept */
@@ -259,15 +262,11 @@ res_copy(struct lw_check_result *dst, const struct lw_check_result *src)
         dst->status = LW_CHECK_ERROR;
 }
 
+/* People read it: the locale's date form (ISO under --json). */
 static void
 date_text(time_t t, char *out, size_t len)
 {
-    struct tm tm;
-
-    if (gmtime_r(&t, &tm) == NULL)
-        snprintf(out, len, "?");
-    else
-        strftime(out, len, "%Y-%m-%d %H:%M UTC", &tm);
+    lw_nls_date(t, true, out, len);
 }
 
 /* Whole days from now until t, rounded down (negative once past). */
@@ -517,6 +516,7 @@ view_judge(const struct lw_check_expect *ex, const struct lw_dns_chain *c,
     if (c->outcome != LW_DNS_ANSWERED) {
         v->status = LW_CHECK_ERROR;
         v->diag = LW_DIAG_NO_ANSWER;
+        /* TRANSLATORS: a DNS resolver gave no answer. */
         clean(c->error[0] != '\0' ? c->error : _("no answer"), v->answer,
               sizeof(v->answer));
         return;
@@ -667,9 +667,12 @@ explain(const struct lw_check_expect *ex, const struct lw_view_eval *v,
         HINT(r, _("In the DNS panel, change the record of %s to %s."), d, want);
         break;
     case LW_DIAG_EXTRA_ADDRESS:
+        /* The same message as for several addresses (one catalog entry,
+         * singular here). */
         res_set(r, LW_CHECK_FAIL,
-                _("%s also resolves to %s, which is not this server."), d,
-                v->bad);
+                P_("%s also resolves to %s, which is not this server.",
+                   "%s also resolves to %s, which are not this server.", 1),
+                d, v->bad);
         HINT(r,
              _("In the DNS panel, delete the A/AAAA record(s) %s of %s; "
                "keep %s."),
@@ -721,6 +724,24 @@ lagging(const struct lw_view_eval *v, size_t n, char *out, size_t len,
     }
 }
 
+/* CloudFront before the distribution's domain is saved: there is nothing
+ * to compare the record with yet. */
+static bool
+cf_no_distribution(const struct lw_check_expect *ex, struct lw_check_result *r)
+{
+    if (ex->method != LW_METHOD_CLOUDFRONT || ex->distribution != NULL)
+        return false;
+    res_set(r, LW_CHECK_FAIL,
+            _("The CloudFront distribution's domain is not saved yet, so the "
+              "record of %s cannot be checked."),
+            ex->domain);
+    HINT(r, "%s",
+         _("Create the distribution, then give its domain name "
+           "(dXXXX.cloudfront.net) as cloudfront.distribution_domain and run "
+           "linkwiz setup again."));
+    return true;
+}
+
 void
 lw_check_eval_dns_record(const struct lw_check_expect *ex,
                          const struct lw_view_eval *v, size_t n,
@@ -731,6 +752,9 @@ lw_check_eval_dns_record(const struct lw_check_expect *ex,
     const struct lw_view_eval *first_fail = NULL;
     char names[512];
     unsigned ttl;
+
+    if (cf_no_distribution(ex, r))
+        return;
 
     for (i = 0; i < n; i++) {
         if (v[i].status == LW_CHECK_PASS) {
@@ -753,6 +777,9 @@ lw_check_eval_dns_record(const struct lw_check_expect *ex,
         for (i = 0; i < n_bad; i++)
             list_add(list, sizeof(list), bad[i].addr);
         res_set(r, LW_CHECK_FAIL,
+                /* TRANSLATORS: the domain, then one address or a
+                 * comma-separated list of them; the plural follows their
+                 * number. */
                 P_("%s also resolves to %s, which is not this server.",
                    "%s also resolves to %s, which are not this server.", n_bad),
                 ex->domain, list);
@@ -841,6 +868,8 @@ lw_check_eval_authoritative(const struct lw_check_expect *ex,
     char names[512];
     unsigned ttl;
 
+    if (cf_no_distribution(ex, r))
+        return;
     if (n == 0) {
         res_set(r, LW_CHECK_WARN, "%s",
                 why_none != NULL ? why_none
@@ -1047,6 +1076,67 @@ lw_check_eval_caa(const char *const *caa, size_t n, const char *owner,
              mine != NULL && mine[0] != NULL ? mine[0] : "ca.example");
 }
 
+/* CloudFront, certificate requested in ACM: Amazon's CAA domains (ACM's
+ * documentation: any one of them lets Amazon issue). */
+void
+lw_check_eval_caa_acm(const char *const *caa, size_t n, const char *owner,
+                      const char *domain, struct lw_check_result *r)
+{
+    static const char *const amazon[] = {"amazon.com", "amazontrust.com",
+                                         "awstrust.com", "amazonaws.com"};
+    char allowed[512] = "", shown_owner[256], tag[32], dom[256], line[256];
+    bool any_issue = false, ok = false;
+    char *detail;
+    size_t i, k;
+
+    clean(owner != NULL ? owner : domain, shown_owner, sizeof(shown_owner));
+    if (n == 0) {
+        res_set(r, LW_CHECK_PASS,
+                _("No CAA record limits which CA may issue certificates for "
+                  "%s, so ACM (Amazon) may."),
+                domain);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        clean(caa[i], line, sizeof(line));
+        DETAIL(r, "%s CAA %s", shown_owner, line);
+        if (!caa_parse(caa[i], tag, sizeof(tag), dom, sizeof(dom)) ||
+            strcasecmp(tag, "issue") != 0)
+            continue;
+        any_issue = true;
+        if (dom[0] != '\0')
+            list_add(allowed, sizeof(allowed), dom);
+        for (k = 0; k < sizeof(amazon) / sizeof(amazon[0]); k++)
+            ok = ok || strcmp(amazon[k], dom) == 0;
+    }
+    /* res_set clears the detail: keep the lines gathered above. */
+    detail = r->detail;
+    r->detail = NULL;
+    if (!any_issue)
+        res_set(r, LW_CHECK_PASS,
+                _("The CAA records at %s do not limit issuance (no "
+                  "\"issue\" property), so ACM (Amazon) may issue."),
+                shown_owner);
+    else if (ok)
+        res_set(r, LW_CHECK_PASS,
+                _("The CAA records at %s allow Amazon, which issues the ACM "
+                  "certificate."),
+                shown_owner);
+    else
+        res_set(r, LW_CHECK_WARN,
+                _("The CAA records at %s allow only %s, not Amazon: ACM "
+                  "cannot issue or renew the requested certificate for %s."),
+                shown_owner, allowed[0] != '\0' ? allowed : "-", domain);
+    free(r->detail);
+    r->detail = detail;
+    if (r->status == LW_CHECK_WARN)
+        HINT(r,
+             _("In the DNS panel, add a CAA record at %s allowing Amazon: "
+               "0 issue \"amazon.com\" (amazontrust.com, awstrust.com and "
+               "amazonaws.com are Amazon's too)."),
+             shown_owner);
+}
+
 /* ---- TLS ------------------------------------------------------------- */
 
 static void
@@ -1105,6 +1195,8 @@ lw_check_eval_chain(STACK_OF(X509) * served, long verify,
                       "\"%s\" (the issuer of \"%s\"), so clients cannot "
                       "verify the chain."),
                     a, b);
+            /* TRANSLATORS: detail line under tls.chain; %s is the reason
+             * certificate verification failed (from OpenSSL, in English). */
             DETAIL(r, _("Verification: %s"), why);
             HINT(r, "%s",
                  _("Append the intermediate certificate(s) from your CA after "
@@ -1273,6 +1365,8 @@ lw_check_eval_key(enum lw_method method, EVP_PKEY *key,
                     _("RSA 2048, as the provider's guide asks for "
                       "CloudFront."));
         } else if (bits == 2048 || bits == 3072 || bits == 4096) {
+            /* TRANSLATORS: summary of tls.key: "RSA 2048 key."; %d is the
+             * key size in bits. */
             res_set(r, LW_CHECK_PASS, _("RSA %d key."), bits);
         } else {
             res_set(r, LW_CHECK_PASS,
@@ -1293,6 +1387,8 @@ lw_check_eval_key(enum lw_method method, EVP_PKEY *key,
                  _("At the next renewal, let linkwiz generate an RSA 2048 "
                    "key (it does for the cloudfront method)."));
         } else if (strcmp(c, "P-256") == 0 || strcmp(c, "P-384") == 0) {
+            /* TRANSLATORS: summary of tls.key: "EC P-256 key."; %s is the
+             * curve name. */
             res_set(r, LW_CHECK_PASS, _("EC %s key."), c);
         } else {
             res_set(r, LW_CHECK_WARN,
@@ -1450,6 +1546,8 @@ lw_check_eval_tls(const struct lw_check_expect *ex,
             out[k].summary = NULL;
             /* The wrong address is named up front. */
             res_set(&out[k], each[worst * LW_CK_TLS_N + k].status,
+                    /* TRANSLATORS: detail line: an address, then what
+                     * happened there. */
                     _("At %s: %s"), addr, s != NULL ? s : "");
             free(s);
             if (each[worst * LW_CK_TLS_N + k].detail != NULL)
@@ -1530,12 +1628,15 @@ lw_check_eval_health(const struct lw_http_resp *resp, const char *url,
         res_set(r, LW_CHECK_FAIL,
                 _("%s answered 200 (%s), but not with the provider's body: "
                   "%s"),
+                /* TRANSLATORS: stands for an HTTP response without a body. */
                 u, ctype, blen > 0 ? line : _("(empty body)"));
     else
         res_set(r, LW_CHECK_FAIL, _("%s answered %ld (%s): %s"), u,
                 resp->status, ctype, blen > 0 ? line : _("(empty body)"));
     if (resp->server != NULL) {
         clean(resp->server, err, sizeof(err));
+        /* TRANSLATORS: detail line: %s is what the HTTP server answered, or
+         * the error; "Server" means the web server. */
         DETAIL(r, _("Server: %s"), err);
     }
     if (resp->via != NULL) {
@@ -1544,6 +1645,8 @@ lw_check_eval_health(const struct lw_http_resp *resp, const char *url,
     }
     if (resp->location != NULL) {
         clean(resp->location, err, sizeof(err));
+        /* TRANSLATORS: detail line: %s is the address an HTTP redirect
+         * points to (the Location header). */
         DETAIL(r, _("Location: %s"), err);
     }
     if (resp->status == 502 || resp->status == 504)
@@ -1561,6 +1664,55 @@ lw_check_eval_health(const struct lw_http_resp *resp, const char *url,
                "answered: check proxy_pass and that the Host header is the "
                "link domain (nginx.config), and what the name points at "
                "(dns.record)."));
+}
+
+/* Case-insensitive: does the body (len bytes) contain needle? */
+static bool
+body_has(const char *body, size_t len, const char *needle)
+{
+    size_t n = strlen(needle), i;
+
+    for (i = 0; body != NULL && i + n <= len; i++)
+        if (strncasecmp(body + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+void
+lw_check_eval_link_probe(const struct lw_http_resp *resp, const char *url,
+                         struct lw_check_result *r)
+{
+    char u[300], err[256];
+
+    clean(url, u, sizeof(u));
+    if (!resp->ok) {
+        clean(resp->error, err, sizeof(err));
+        res_set(r, LW_CHECK_SKIP,
+                _("The tracked-link probe %s could not be fetched (%s), so "
+                  "the Host header could not be checked."),
+                u, err);
+        return;
+    }
+    if (body_has(resp->body.data, resp->body.len,
+                 "Invalid link security token")) {
+        res_set(r, LW_CHECK_FAIL,
+                _("A tracked link (%s) answered %ld \"Invalid link security "
+                  "token\": the tracking host did not get the link domain "
+                  "as the Host header, so every click fails."),
+                u, resp->status);
+        HINT(r, "%s",
+             _("In the distribution's default cache behavior, choose Legacy "
+               "cache settings and forward all headers (Headers: All), so "
+               "that Host reaches the tracking host as the link domain; use "
+               "the config linkwiz wrote (ForwardedValues, Headers \"*\"), "
+               "and remove any origin request policy or custom header that "
+               "sets Host."));
+        return;
+    }
+    res_set(r, LW_CHECK_PASS,
+            _("A tracked link (%s) reached the tracking host with the link "
+              "domain as Host (it answered %ld)."),
+            u, resp->status);
 }
 
 /* ---- files.key ------------------------------------------------------- */
@@ -1665,6 +1817,7 @@ lw_check_eval_files_key(const char *root, const char *domain,
                 _("The private key %s does not match the installed "
                   "certificate %s."),
                 paths.key, paths.crt);
+        /* TRANSLATORS: detail line: %s is a key fingerprint (hex). */
         DETAIL(r, _("Key: SHA-256 %s"), kfp);
         DETAIL(r, _("Certificate's public key: SHA-256 %s"), cfp);
         HINT(r, "%s",
@@ -1823,13 +1976,52 @@ struct view {
     char **names; /* the chain's names when the answer was expected */
 };
 
+/* A name server's NS record and its glue, from a resolver's NS answer. */
+struct nsset {
+    size_t n;
+    struct {
+        char name[LW_DOMAIN_MAX];
+        char addr[NS_ADDRS][64];
+        size_t n_addr;
+    } ns[MAX_AUTH];
+};
+
+/* The name or one of its parents, while the zone is searched for. */
+struct suffix {
+    char name[LW_DOMAIN_MAX];
+    int apex;         /* -1 not known yet, 0 no, 1 a zone's apex */
+    int pending;      /* SOA and NS questions out */
+    int ns_pending;   /* NS questions out */
+    bool answered;    /* some resolver gave a usable answer */
+    size_t ns_res;    /* the resolver of the NS answer */
+    struct nsset *ns; /* its NS records (arena), NULL until known */
+};
+
+/* A or AAAA asked of one name server: each question goes to all its
+ * addresses at once, and the first good answer counts. */
+struct auth_lookup {
+    int type;
+    int round; /* the question out now; answers to older ones are late */
+    int out;   /* its answers still awaited */
+    int addr;  /* the address that gave the good answer, or -1 */
+    int steps; /* CNAME targets asked for themselves */
+    bool done, good, bad;
+    int rcode;
+    char asking[LW_DOMAIN_MAX];
+};
+
 struct auth {
     struct lw_check_run *run;
-    size_t rv; /* index in run->rv */
-    struct lw_dns_server server;
-    int pending; /* A and AAAA */
+    size_t rv; /* index in run->rv, when has_rv */
+    bool has_rv;
+    char ns[LW_DOMAIN_MAX];
+    struct lw_dns_server addrs[NS_ADDRS];
+    size_t n_addrs;
+    struct lw_dns_server server; /* for the view: "NAME (ADDRESS)" */
+    struct auth_lookup look[2];  /* A, AAAA */
     bool answered;
-    int rcode;
+    bool lost;           /* a CNAME target asked for had no answer */
+    bool loop, too_long; /* the CNAME chain inside the zone */
     char error[160];
     char *names[10];
     size_t n_names;
@@ -1850,9 +2042,9 @@ struct job {
     struct lw_check_run *run;
     size_t idx;  /* resolver, name server or CAA name */
     size_t idx2; /* resolver for CAA */
-    bool walk;
-    int id; /* check id for HTTP */
-    char name[LW_DOMAIN_MAX + 8];
+    int round; /* the authoritative question it answers */
+    int id; /* check id for HTTP; DNS type for the zone's questions */
+    char name[LW_DOMAIN_MAX + 64]; /* room for a URL with a path */
 };
 
 struct lw_check_run {
@@ -1888,9 +2080,9 @@ struct lw_check_run {
 
     /* zone, name servers, authoritative answers */
     int zstate; /* Z_* */
-    size_t soa_failures, responder;
+    struct suffix sfx[MAX_SUFFIX];
+    size_t n_sfx, zone_sfx, n_zone_res;
     char why_none[512];
-    size_t ns_pending;
     struct auth auth[MAX_AUTH];
     size_t n_auth, auth_pending;
 
@@ -1919,6 +2111,11 @@ struct lw_check_run {
     char conf_path[LW_PATH_MAX];
     char ngx_error[LW_ERR_MSG_MAX];
 
+    /* CloudFront: http.health also waits for the tracked-link probe */
+    struct lw_check_result cf_health; /* /health's own verdict */
+    struct lw_check_result cf_link;   /* the probe's */
+    bool cf_health_done, cf_link_done;
+
     struct token *tokens[4];
     size_t n_tokens;
     struct lw_timer *kick, *watchdog;
@@ -1926,7 +2123,7 @@ struct lw_check_run {
     size_t n_arena, cap_arena;
 };
 
-enum { Z_SEARCH, Z_WALK, Z_NS, Z_AUTH, Z_DONE };
+enum { Z_SEARCH, Z_NS, Z_AUTH, Z_DONE };
 
 static void *
 arena_alloc(struct lw_check_run *run, size_t size)
@@ -2373,6 +2570,13 @@ on_chain(void *ud, const struct lw_dns_chain *c)
 
 /* ---- zone, name servers, authoritative ------------------------------- */
 
+/* The zone is searched for on every suffix of the name at once (SOA and
+ * NS for link.example.com, example.com, … on the first resolvers): the
+ * zone is the longest suffix that is an apex, and its NS answer, asked in
+ * the same round, usually brings the name servers' addresses (glue).  A
+ * name server without glue is resolved (A and AAAA together); each is
+ * asked as soon as its addresses are known, on all of them at once. */
+
 static const char *
 parent_of(const char *name)
 {
@@ -2389,7 +2593,6 @@ zone_fail(struct lw_check_run *run, const char *why)
 {
     copy_text(run->why_none, sizeof(run->why_none), why);
     run->zstate = Z_DONE;
-    run->n_auth = 0;
     run->auth_pending = 0;
     try_auth(run);
 }
@@ -2403,7 +2606,7 @@ try_auth(struct lw_check_run *run)
     struct lw_view_eval ev[MAX_AUTH];
     const char *good[MAX_VIEWS * 10 + 1];
     struct lw_check_result r;
-    size_t i, k, n = 0;
+    size_t i, k, n = 0, m = 0;
 
     if (run->res[LW_CK_DNS_AUTHORITATIVE].done || run->zstate != Z_DONE ||
         run->auth_pending > 0 || !dns_views_done(run))
@@ -2415,12 +2618,14 @@ try_auth(struct lw_check_run *run)
             good[n++] = run->views[i].names[k];
     good[n] = NULL;
     memset(ev, 0, sizeof(ev));
+    /* Name servers without an address were never asked: not a view. */
     for (i = 0; i < run->n_auth; i++)
-        auth_judge(run, &run->auth[i], good, &ev[i]);
+        if (run->auth[i].has_rv)
+            auth_judge(run, &run->auth[i], good, &ev[m++]);
     memset(&r, 0, sizeof(r));
-    lw_check_eval_authoritative(&run->ex_auth, ev, run->n_auth,
+    lw_check_eval_authoritative(&run->ex_auth, ev, m,
                                 run->why_none[0] ? run->why_none : NULL, &r);
-    for (i = 0; i < run->n_auth; i++)
+    for (i = 0; i < m; i++)
         lw_view_eval_clear(&ev[i]);
     complete(run, LW_CK_DNS_AUTHORITATIVE, &r);
 }
@@ -2429,14 +2634,24 @@ static void
 auth_judge(struct lw_check_run *run, struct auth *a, const char *const *good,
            struct lw_view_eval *ev)
 {
+    const struct auth_lookup *la = &a->look[0], *l6 = &a->look[1];
     struct lw_dns_chain c;
     struct lw_resolver_view *rv = &run->rv[a->rv];
     char *names[11], *v4[17], *v6[17];
     size_t i;
 
     memset(&c, 0, sizeof(c));
-    c.outcome = a->answered ? LW_DNS_ANSWERED : LW_DNS_TIMEOUT;
-    c.rcode = a->rcode;
+    /* Without the target's answer, the chain's end is not known: no
+     * answer, rather than a CNAME that does not resolve. */
+    c.outcome = a->answered && !a->lost ? LW_DNS_ANSWERED : LW_DNS_TIMEOUT;
+    c.loop = a->loop;
+    c.too_long = a->too_long;
+    /* A good answer speaks for the name; SERVFAIL or REFUSED only when
+     * no address gave one. */
+    c.rcode = la->good ? la->rcode
+              : l6->good ? l6->rcode
+              : la->bad  ? la->rcode
+                         : l6->rcode;
     for (i = 0; i < a->n_names; i++)
         names[i] = a->names[i];
     names[a->n_names] = NULL;
@@ -2455,6 +2670,7 @@ auth_judge(struct lw_check_run *run, struct auth *a, const char *const *good,
     c.min_ttl = a->min_ttl;
     copy_text(c.error, sizeof(c.error), a->error);
     view_judge(&run->ex_auth, &c, a->server.label, false, good, ev);
+    rv->server = a->server;
     free(rv->answer);
     rv->answer = strdup(ev->answer);
     rv->status = ev->status;
@@ -2469,100 +2685,20 @@ push_name(char **arr, size_t *n, size_t max, const char *s)
         (*n)++;
 }
 
+/* Every name server is settled: judge, or say why there is nothing to. */
 static void
-on_auth(void *ud, const struct lw_dns_answer *ans)
+auth_settled(struct lw_check_run *run, struct auth *a)
 {
-    struct job *j = ud;
-    struct lw_check_run *run = j->run;
-    struct auth *a = &run->auth[j->idx];
-    const char *cur;
-    size_t i, step;
-
-    if (ans->outcome == LW_DNS_ANSWERED) {
-        if (!a->answered || a->rcode != 0)
-            a->rcode = ans->rcode;
-        a->answered = true;
-        if (a->n_names == 0)
-            push_name(a->names, &a->n_names, 10, run->ex.domain);
-        /* Follow the CNAMEs inside the answer section. */
-        cur = run->ex.domain;
-        for (step = 0; step < 8; step++) {
-            bool found = false;
-            for (i = 0; i < ans->n_answer && !found; i++) {
-                const struct lw_dns_rr *rr = &ans->answer[i];
-                if (rr->type == LW_DNS_CNAME && same_name(rr->name, cur)) {
-                    found = true;
-                    cur = rr->data;
-                    if (a->n_names <= step + 1)
-                        push_name(a->names, &a->n_names, 10, cur);
-                    if (a->min_ttl == 0 || rr->ttl < a->min_ttl)
-                        a->min_ttl = rr->ttl;
-                }
-            }
-            if (!found)
-                break;
-        }
-        for (i = 0; i < ans->n_answer; i++) {
-            const struct lw_dns_rr *rr = &ans->answer[i];
-            if (!same_name(rr->name, cur))
-                continue;
-            if (rr->type == LW_DNS_A)
-                push_name(a->v4, &a->n_v4, 16, rr->data);
-            else if (rr->type == LW_DNS_AAAA)
-                push_name(a->v6, &a->n_v6, 16, rr->data);
-            else
-                continue;
-            if (a->min_ttl == 0 || rr->ttl < a->min_ttl)
-                a->min_ttl = rr->ttl;
-        }
-    } else if (a->error[0] == '\0') {
-        copy_text(a->error, sizeof(a->error), ans->error);
-    }
-    if (--a->pending == 0 && --run->auth_pending == 0) {
-        run->zstate = Z_DONE;
-        try_auth(run);
-    }
-}
-
-static void
-add_auth_server(struct lw_check_run *run, const char *addr)
-{
-    struct auth *a;
+    char msg[512];
     size_t i;
 
-    if (run->n_auth == MAX_AUTH || run->n_rv == MAX_VIEWS + MAX_AUTH)
+    (void)a;
+    if (run->auth_pending == 0 || --run->auth_pending > 0)
         return;
     for (i = 0; i < run->n_auth; i++)
-        if (same_addr(run->auth[i].server.addr, addr))
-            return;
-    a = &run->auth[run->n_auth];
-    memset(a, 0, sizeof(*a));
-    a->run = run;
-    copy_text(a->server.addr, sizeof(a->server.addr), addr);
-    a->server.port = 53;
-    copy_text(a->server.label, sizeof(a->server.label), addr);
-    a->rv = run->n_rv;
-    run->rv[run->n_rv].server = a->server;
-    run->rv[run->n_rv].authoritative = true;
-    run->n_rv++;
-    run->n_auth++;
-}
-
-static void
-on_ns_chain(void *ud, const struct lw_dns_chain *c)
-{
-    struct job *j = ud;
-    struct lw_check_run *run = j->run;
-    struct lw_err err;
-    size_t i;
-
-    if (c->outcome == LW_DNS_ANSWERED)
-        for (i = 0; i < c->n_v4 + c->n_v6; i++)
-            add_auth_server(run, i < c->n_v4 ? c->v4[i] : c->v6[i - c->n_v4]);
-    if (--run->ns_pending > 0)
-        return;
-    if (run->n_auth == 0) {
-        char msg[512];
+        if (run->auth[i].has_rv)
+            break;
+    if (i == run->n_auth) {
         snprintf(msg, sizeof(msg),
                  _("The name servers of %s could not be resolved to "
                    "addresses."),
@@ -2570,155 +2706,539 @@ on_ns_chain(void *ud, const struct lw_dns_chain *c)
         zone_fail(run, msg);
         return;
     }
-    run->zstate = Z_AUTH;
-    for (i = 0; i < run->n_auth; i++) {
-        static const int types[] = {LW_DNS_A, LW_DNS_AAAA};
-        for (size_t t = 0; t < 2; t++) {
-            struct job *q = new_job(run, i);
-            lw_err_clear(&err);
-            run->auth[i].pending++;
-            if (q == NULL ||
-                lw_dns_query(run->dns, &run->auth[i].server, run->ex.domain,
-                             types[t], false, on_auth, q, &err) != LW_OK) {
-                run->auth[i].pending--;
-                copy_text(run->auth[i].error, sizeof(run->auth[i].error),
-                          q == NULL ? _("out of memory") : err.msg);
-            }
-        }
-        if (run->auth[i].pending > 0)
-            run->auth_pending++;
-    }
-    if (run->auth_pending == 0) {
-        run->zstate = Z_DONE;
-        try_auth(run);
-    }
+    run->zstate = Z_DONE;
+    try_auth(run);
 }
 
 static void
-on_ns(void *ud, const struct lw_dns_answer *ans)
+look_done(struct lw_check_run *run, struct auth *a, struct auth_lookup *lk)
 {
-    struct job *j = ud;
-    struct lw_check_run *run = j->run;
+    lk->done = true;
+    if (a->look[0].done && a->look[1].done)
+        auth_settled(run, a);
+}
+
+static void on_auth(void *ud, const struct lw_dns_answer *ans);
+
+/* The view of a is named "NS-NAME (ADDRESS)" after address k. */
+static void
+auth_name(struct auth *a, size_t k)
+{
+    char label[160];
+
+    snprintf(label, sizeof(label), "%.40s (%s)", a->ns, a->addrs[k].label);
+    a->server = a->addrs[k];
+    copy_text(a->server.label, sizeof(a->server.label), label);
+}
+
+/* Ask name server a for lk->asking, without recursion: on all its
+ * addresses at once, or only on address `only` (>= 0). */
+static void
+look_send(struct lw_check_run *run, struct auth *a, struct auth_lookup *lk,
+          int only)
+{
     struct lw_err err;
-    size_t i, n = 0;
-    char msg[512];
-
-    if (ans->outcome == LW_DNS_ANSWERED && ans->rcode == 0)
-        for (i = 0; i < ans->n_answer && n < MAX_NS; i++) {
-            struct job *q;
-            if (ans->answer[i].type != LW_DNS_NS)
-                continue;
-            q = new_job(run, run->responder);
-            lw_err_clear(&err);
-            if (q == NULL)
-                break;
-            copy_text(q->name, sizeof(q->name), ans->answer[i].data);
-            run->ns_pending++;
-            if (lw_dns_resolve(run->dns, &run->servers[run->responder], q->name,
-                               on_ns_chain, q, &err) != LW_OK)
-                run->ns_pending--;
-            else
-                n++;
-        }
-    if (n == 0) {
-        snprintf(msg, sizeof(msg),
-                 _("The zone %s has no NS records (asked %s)."), run->zone,
-                 run->servers[run->responder].label);
-        zone_fail(run, msg);
-    }
-}
-
-static void
-zone_found(struct lw_check_run *run, const char *zone, size_t responder)
-{
-    struct job *q = new_job(run, responder);
-    struct lw_err err;
-    char msg[512];
-
-    clean(zone, run->zone, sizeof(run->zone));
-    run->ex_auth.zone = run->zone;
-    run->responder = responder;
-    run->zstate = Z_NS;
-    lw_err_clear(&err);
-    if (q == NULL || lw_dns_query(run->dns, &run->servers[responder], run->zone,
-                                  LW_DNS_NS, true, on_ns, q, &err) != LW_OK) {
-        copy_text(msg, sizeof(msg), q == NULL ? _("out of memory") : err.msg);
-        zone_fail(run, msg);
-    }
-}
-
-static void on_soa(void *ud, const struct lw_dns_answer *ans);
-
-static void
-soa_ask(struct lw_check_run *run, size_t res, const char *name, bool walk)
-{
-    struct job *q = new_job(run, res);
-    struct lw_err err;
-
-    lw_err_clear(&err);
-    if (q != NULL) {
-        q->walk = walk;
-        copy_text(q->name, sizeof(q->name), name);
-        if (lw_dns_query(run->dns, &run->servers[res], q->name, LW_DNS_SOA,
-                         true, on_soa, q, &err) == LW_OK)
-            return;
-    }
-    if (walk) {
-        zone_fail(run, q == NULL ? _("out of memory") : err.msg);
-    } else if (++run->soa_failures == run->n_servers) {
-        zone_fail(run, q == NULL ? _("out of memory") : err.msg);
-    }
-}
-
-static void
-on_soa(void *ud, const struct lw_dns_answer *ans)
-{
-    struct job *j = ud;
-    struct lw_check_run *run = j->run;
-    const char *parent;
-    char msg[512];
     size_t i;
 
-    if (run->zstate != (j->walk ? Z_WALK : Z_SEARCH))
-        return; /* another resolver answered first */
-    if (ans->outcome != LW_DNS_ANSWERED ||
-        (ans->rcode != 0 && ans->rcode != 3)) {
-        if (!j->walk && ++run->soa_failures < run->n_servers)
-            return;
-        snprintf(msg, sizeof(msg),
-                 _("No resolver answered the question for the zone of %s."),
-                 run->ex.domain);
-        zone_fail(run, msg);
-        return;
-    }
-    for (i = 0; i < ans->n_answer; i++)
-        if (ans->answer[i].type == LW_DNS_SOA &&
-            same_name(ans->answer[i].name, j->name)) {
-            zone_found(run, j->name, j->idx);
-            return;
+    lk->round++;
+    lk->out = 0;
+    for (i = 0; i < a->n_addrs; i++) {
+        struct job *q;
+
+        if (only >= 0 && (size_t)only != i)
+            continue;
+        q = new_job(run, (size_t)(a - run->auth));
+        lw_err_clear(&err);
+        if (q != NULL) {
+            q->idx2 = i;
+            q->id = lk == &a->look[0] ? 0 : 1;
+            q->round = lk->round;
+            if (lw_dns_query(run->dns, &a->addrs[i], lk->asking, lk->type,
+                             false, on_auth, q, &err) == LW_OK) {
+                lk->out++;
+                continue;
+            }
         }
-    for (i = 0; i < ans->n_answer; i++)
-        if (ans->answer[i].type == LW_DNS_CNAME &&
-            same_name(ans->answer[i].name, j->name))
-            goto parent; /* the SOA beside it is the target's zone */
+        if (a->error[0] == '\0')
+            copy_text(a->error, sizeof(a->error),
+                      q == NULL ? _("out of memory") : err.msg);
+    }
+    if (lk->out == 0)
+        look_done(run, a, lk);
+}
+
+/* Whether ans has the SOA of a zone that name is in (in the authority
+ * section): the server looked at name and has no such records there. */
+static bool
+nodata_at(const struct lw_dns_answer *ans, const char *name)
+{
+    size_t i;
+
     for (i = 0; i < ans->n_authority; i++)
         if (ans->authority[i].type == LW_DNS_SOA &&
-            in_zone(j->name, ans->authority[i].name)) {
-            zone_found(run, ans->authority[i].name, j->idx);
-            return;
+            in_zone(name, ans->authority[i].name))
+            return true;
+    return false;
+}
+
+static void
+on_auth(void *ud, const struct lw_dns_answer *ans)
+{
+    struct job *j = ud;
+    struct lw_check_run *run = j->run;
+    struct auth *a = &run->auth[j->idx];
+    struct auth_lookup *lk = &a->look[j->id];
+    const char *cur, *last;
+    size_t i, at, got = 0;
+
+    if (j->round != lk->round || lk->done)
+        return; /* another address answered first */
+    lk->out--;
+    if (ans->outcome == LW_DNS_ANSWERED)
+        a->answered = true;
+    if (ans->outcome != LW_DNS_ANSWERED ||
+        (ans->rcode != 0 && ans->rcode != 3)) {
+        if (ans->outcome == LW_DNS_ANSWERED) {
+            lk->bad = true;
+            lk->rcode = ans->rcode;
+        } else if (a->error[0] == '\0') {
+            copy_text(a->error, sizeof(a->error), ans->error);
         }
-parent:
-    parent = parent_of(j->name);
-    if (parent == NULL) {
-        snprintf(msg, sizeof(msg),
-                 _("No SOA record was found for %s or its parents."),
-                 run->ex.domain);
-        zone_fail(run, msg);
+        if (lk->out == 0 && lk->steps > 0 && ans->outcome != LW_DNS_ANSWERED)
+            a->lost = true;
+        if (lk->out == 0)
+            look_done(run, a, lk);
         return;
     }
-    run->zstate = Z_WALK;
-    run->responder = j->idx;
-    soa_ask(run, j->idx, parent, true);
+    lk->round++; /* the other addresses' answers are late now */
+    lk->good = true;
+    lk->rcode = ans->rcode;
+    if (a->look[0].addr < 0 && a->look[1].addr < 0)
+        auth_name(a, j->idx2); /* after the address that answered first */
+    if (lk->addr < 0)
+        lk->addr = (int)j->idx2;
+    /* Follow the CNAMEs inside the answer from the name asked, along
+     * the chain the other lookup may have found already. */
+    for (at = 0; at < a->n_names; at++)
+        if (same_name(a->names[at], lk->asking))
+            break;
+    if (at == a->n_names)
+        push_name(a->names, &a->n_names, 10, lk->asking);
+    while (at < a->n_names) {
+        const struct lw_dns_rr *cn = NULL;
+
+        for (i = 0; i < ans->n_answer && cn == NULL; i++)
+            if (ans->answer[i].type == LW_DNS_CNAME &&
+                same_name(ans->answer[i].name, a->names[at]))
+                cn = &ans->answer[i];
+        if (cn == NULL)
+            break;
+        if (a->min_ttl == 0 || cn->ttl < a->min_ttl)
+            a->min_ttl = cn->ttl;
+        if (at + 1 < a->n_names) {
+            if (!same_name(a->names[at + 1], cn->data))
+                break; /* the answers disagree: keep the first */
+        } else {
+            for (i = 0; i < a->n_names; i++)
+                if (same_name(a->names[i], cn->data))
+                    break;
+            a->loop = a->loop || i < a->n_names;
+            a->too_long = a->too_long || (i == a->n_names && a->n_names == 9);
+            if (a->loop || a->too_long)
+                break;
+            push_name(a->names, &a->n_names, 10, cn->data);
+            if (at + 1 == a->n_names)
+                break; /* out of memory */
+        }
+        at++;
+    }
+    if (at == a->n_names) {
+        look_done(run, a, lk);
+        return;
+    }
+    cur = a->names[at];
+    for (i = 0; i < ans->n_answer; i++) {
+        const struct lw_dns_rr *rr = &ans->answer[i];
+
+        if (rr->type != lk->type || !same_name(rr->name, cur))
+            continue;
+        if (rr->type == LW_DNS_A)
+            push_name(a->v4, &a->n_v4, 16, rr->data);
+        else
+            push_name(a->v6, &a->n_v6, 16, rr->data);
+        if (a->min_ttl == 0 || rr->ttl < a->min_ttl)
+            a->min_ttl = rr->ttl;
+        got++;
+    }
+    /* A CNAME to a name in the same zone that the server did not follow
+     * (and did not say is empty): ask it for the target before calling
+     * the name dangling. */
+    last = a->names[a->n_names - 1];
+    if (got == 0 && ans->rcode == 0 && !a->loop && !a->too_long &&
+        !same_name(last, lk->asking) &&
+        in_zone(last, run->zone) && !(at + 1 == a->n_names &&
+                                      nodata_at(ans, cur)) &&
+        lk->steps++ < 8) {
+        copy_text(lk->asking, sizeof(lk->asking), last);
+        look_send(run, a, lk, lk->addr);
+        return;
+    }
+    look_done(run, a, lk);
+}
+
+static void
+auth_add_addr(struct auth *a, const char *addr)
+{
+    struct lw_dns_server *s;
+    size_t i;
+
+    if (a->n_addrs == NS_ADDRS)
+        return;
+    for (i = 0; i < a->n_addrs; i++)
+        if (same_addr(a->addrs[i].addr, addr))
+            return;
+    s = &a->addrs[a->n_addrs];
+    memset(s, 0, sizeof(*s));
+    copy_text(s->addr, sizeof(s->addr), addr);
+    s->port = 53;
+    copy_text(s->label, sizeof(s->label), addr);
+    a->n_addrs++;
+}
+
+/* The addresses of a are known: ask it A and AAAA for the name. */
+static void
+auth_ask(struct lw_check_run *run, struct auth *a)
+{
+    size_t t;
+
+    if (a->n_addrs == 0 || run->n_rv == MAX_VIEWS + MAX_AUTH) {
+        a->look[0].done = a->look[1].done = true;
+        auth_settled(run, a);
+        return;
+    }
+    auth_name(a, 0);
+    a->rv = run->n_rv++;
+    a->has_rv = true;
+    run->rv[a->rv].server = a->server;
+    run->rv[a->rv].authoritative = true;
+    push_name(a->names, &a->n_names, 10, run->ex.domain);
+    for (t = 0; t < 2; t++) {
+        a->look[t].type = t == 0 ? LW_DNS_A : LW_DNS_AAAA;
+        a->look[t].addr = -1;
+        copy_text(a->look[t].asking, sizeof(a->look[t].asking),
+                  run->ex.domain);
+    }
+    for (t = 0; t < 2; t++)
+        look_send(run, a, &a->look[t], -1);
+}
+
+static void
+on_ns_chain(void *ud, const struct lw_dns_chain *c)
+{
+    struct job *j = ud;
+    struct lw_check_run *run = j->run;
+    struct auth *a = &run->auth[j->idx];
+    size_t i;
+
+    if (c->outcome == LW_DNS_ANSWERED)
+        for (i = 0; i < c->n_v4 + c->n_v6; i++)
+            auth_add_addr(a, i < c->n_v4 ? c->v4[i] : c->v6[i - c->n_v4]);
+    auth_ask(run, a);
+}
+
+/* The zone and its NS records are known: ask every name server, with
+ * its glue at once, without after resolving its name. */
+static void
+auth_start(struct lw_check_run *run, const struct suffix *s)
+{
+    const struct nsset *set = s->ns;
+    struct lw_err err;
+    size_t i, k, n;
+
+    run->zstate = Z_AUTH;
+    n = set->n < MAX_AUTH ? set->n : MAX_AUTH;
+    /* All counted first: one settled early must not end the wait. */
+    run->auth_pending = n;
+    for (i = 0; i < n; i++) {
+        struct auth *a = &run->auth[i];
+
+        memset(a, 0, sizeof(*a));
+        a->run = run;
+        copy_text(a->ns, sizeof(a->ns), set->ns[i].name);
+        for (k = 0; k < set->ns[i].n_addr; k++)
+            auth_add_addr(a, set->ns[i].addr[k]);
+    }
+    run->n_auth = n;
+    for (i = 0; i < n; i++) {
+        struct auth *a = &run->auth[i];
+        struct job *q;
+
+        if (a->n_addrs > 0) {
+            auth_ask(run, a);
+            continue;
+        }
+        q = new_job(run, i);
+        lw_err_clear(&err);
+        if (q == NULL || lw_dns_resolve(run->dns, &run->servers[s->ns_res],
+                                        a->ns, on_ns_chain, q, &err) != LW_OK)
+            auth_ask(run, a); /* no address: settled */
+    }
+}
+
+/* Keep the NS records at s from ans, each with its glue. */
+static void
+ns_keep(struct lw_check_run *run, struct suffix *s, size_t res,
+        const struct lw_dns_answer *ans)
+{
+    struct nsset *set = arena_alloc(run, sizeof(*set));
+    size_t i, k, m;
+
+    if (set == NULL)
+        return;
+    for (i = 0; i < ans->n_answer && set->n < MAX_AUTH; i++) {
+        const struct lw_dns_rr *rr = &ans->answer[i];
+
+        if (rr->type != LW_DNS_NS || !same_name(rr->name, s->name) ||
+            strlen(rr->data) >= LW_DOMAIN_MAX)
+            continue;
+        for (k = 0; k < set->n; k++)
+            if (same_name(set->ns[k].name, rr->data))
+                break;
+        if (k < set->n)
+            continue;
+        copy_text(set->ns[set->n].name, LW_DOMAIN_MAX, rr->data);
+        for (m = 0; m < ans->n_additional; m++) {
+            const struct lw_dns_rr *g = &ans->additional[m];
+
+            if ((g->type == LW_DNS_A || g->type == LW_DNS_AAAA) &&
+                same_name(g->name, rr->data) &&
+                set->ns[set->n].n_addr < NS_ADDRS)
+                copy_text(set->ns[set->n].addr[set->ns[set->n].n_addr++], 64,
+                          g->data);
+        }
+        set->n++;
+    }
+    if (set->n > 0) {
+        s->ns = set;
+        s->ns_res = res;
+    }
+}
+
+static void
+set_apex(struct suffix *s, int apex)
+{
+    if (s->apex < 0)
+        s->apex = apex;
+}
+
+static size_t
+sfx_find(struct lw_check_run *run, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < run->n_sfx; i++)
+        if (same_name(run->sfx[i].name, name))
+            return i;
+    return MAX_SUFFIX;
+}
+
+static void on_zone(void *ud, const struct lw_dns_answer *ans);
+
+/* Ask the first resolvers for the SOA and the NS records of suffix k. */
+static void
+zone_ask(struct lw_check_run *run, size_t k)
+{
+    static const int types[] = {LW_DNS_SOA, LW_DNS_NS};
+    struct suffix *s = &run->sfx[k];
+    struct lw_err err;
+    size_t i, t;
+
+    for (i = 0; i < run->n_zone_res; i++)
+        for (t = 0; t < 2; t++) {
+            struct job *q = new_job(run, i);
+
+            lw_err_clear(&err);
+            if (q == NULL)
+                continue;
+            q->idx2 = k;
+            q->id = types[t];
+            if (lw_dns_query(run->dns, &run->servers[i], s->name, types[t],
+                             true, on_zone, q, &err) != LW_OK)
+                continue;
+            s->pending++;
+            if (types[t] == LW_DNS_NS)
+                s->ns_pending++;
+        }
+}
+
+static size_t
+sfx_add(struct lw_check_run *run, const char *name)
+{
+    struct suffix *s;
+
+    if (run->n_sfx == MAX_SUFFIX || strlen(name) >= LW_DOMAIN_MAX)
+        return MAX_SUFFIX;
+    s = &run->sfx[run->n_sfx];
+    memset(s, 0, sizeof(*s));
+    copy_text(s->name, sizeof(s->name), name);
+    s->apex = -1;
+    return run->n_sfx++;
+}
+
+/* What a usable answer to the SOA or NS question at suffix k says. */
+static void
+zone_learn(struct lw_check_run *run, size_t k, size_t res, int type,
+           const struct lw_dns_answer *ans)
+{
+    struct suffix *s = &run->sfx[k];
+    bool here = false, cname = false;
+    size_t i, z, t;
+
+    for (i = 0; i < ans->n_answer; i++) {
+        if (!same_name(ans->answer[i].name, s->name))
+            continue;
+        cname = cname || ans->answer[i].type == LW_DNS_CNAME;
+        here = here || ans->answer[i].type == type;
+    }
+    if (here && !cname) {
+        set_apex(s, 1);
+        if (type == LW_DNS_NS && s->ns == NULL)
+            ns_keep(run, s, res, ans);
+        return;
+    }
+    /* No SOA or NS at the name: not an apex.  (Beside a CNAME, the SOA
+     * that comes with it is the target's zone.) */
+    set_apex(s, 0);
+    if (cname)
+        return;
+    /* NODATA or NXDOMAIN: the SOA says which zone the name is in, so
+     * every suffix between them is no apex either. */
+    for (i = 0; i < ans->n_authority; i++) {
+        const struct lw_dns_rr *rr = &ans->authority[i];
+
+        if (rr->type != LW_DNS_SOA || !in_zone(s->name, rr->name) ||
+            same_name(s->name, rr->name))
+            continue;
+        z = sfx_find(run, rr->name);
+        if (z == MAX_SUFFIX) {
+            /* Not a parent we asked about (above our last): ask now. */
+            z = sfx_add(run, rr->name);
+            if (z == MAX_SUFFIX)
+                return;
+            zone_ask(run, z);
+        }
+        set_apex(&run->sfx[z], 1);
+        for (t = 0; t < run->n_sfx; t++)
+            if (t != z && in_zone(s->name, run->sfx[t].name) &&
+                in_zone(run->sfx[t].name, rr->name))
+                set_apex(&run->sfx[t], 0);
+        return;
+    }
+}
+
+/* Decide the zone once the longest apex is known, then go on to its name
+ * servers as soon as its NS answer is there. */
+static void
+zone_decide(struct lw_check_run *run)
+{
+    bool taken[MAX_SUFFIX] = {false}, answered = false;
+    struct suffix *s;
+    char msg[512];
+    size_t i, k;
+
+    if (run->zstate == Z_SEARCH) {
+        for (;;) {
+            /* The longest suffix not looked at yet. */
+            k = MAX_SUFFIX;
+            for (i = 0; i < run->n_sfx; i++)
+                if (!taken[i] &&
+                    (k == MAX_SUFFIX ||
+                     strlen(run->sfx[i].name) > strlen(run->sfx[k].name)))
+                    k = i;
+            if (k == MAX_SUFFIX)
+                break;
+            taken[k] = true;
+            s = &run->sfx[k];
+            answered = answered || s->answered;
+            if (s->apex == 1)
+                break;
+            if (s->apex < 0 && s->pending > 0)
+                return; /* a longer suffix may still be the zone */
+        }
+        if (k == MAX_SUFFIX) {
+            for (i = 0; i < run->n_sfx; i++)
+                answered = answered || run->sfx[i].answered;
+            if (answered)
+                snprintf(msg, sizeof(msg),
+                         _("No SOA record was found for %s or its "
+                           "parents."),
+                         run->ex.domain);
+            else
+                snprintf(msg, sizeof(msg),
+                         _("No resolver answered the question for the "
+                           "zone of %s."),
+                         run->ex.domain);
+            zone_fail(run, msg);
+            return;
+        }
+        run->zone_sfx = k;
+        clean(run->sfx[k].name, run->zone, sizeof(run->zone));
+        run->ex_auth.zone = run->zone;
+        run->zstate = Z_NS;
+    }
+    if (run->zstate != Z_NS)
+        return;
+    s = &run->sfx[run->zone_sfx];
+    if (s->ns != NULL) {
+        auth_start(run, s);
+    } else if (s->ns_pending == 0) {
+        snprintf(msg, sizeof(msg),
+                 _("The zone %s has no NS records (asked %s)."), run->zone,
+                 run->servers[s->ns_res].label);
+        zone_fail(run, msg);
+    }
+}
+
+static void
+on_zone(void *ud, const struct lw_dns_answer *ans)
+{
+    struct job *j = ud;
+    struct lw_check_run *run = j->run;
+    struct suffix *s = &run->sfx[j->idx2];
+
+    s->pending--;
+    if (j->id == LW_DNS_NS)
+        s->ns_pending--;
+    /* Once the name servers are asked, the search is over. */
+    if (ans->outcome == LW_DNS_ANSWERED &&
+        (ans->rcode == 0 || ans->rcode == 3) &&
+        (run->zstate == Z_SEARCH || run->zstate == Z_NS)) {
+        s->answered = true;
+        if (j->id == LW_DNS_NS && s->ns == NULL)
+            s->ns_res = j->idx;
+        zone_learn(run, j->idx2, j->idx, j->id, ans);
+    }
+    zone_decide(run);
+}
+
+/* Start the search: every suffix of the name, SOA and NS on the first
+ * resolvers, all at once. */
+static void
+zone_start(struct lw_check_run *run)
+{
+    const char *name;
+    size_t k;
+
+    run->zstate = Z_SEARCH;
+    run->n_zone_res =
+        run->n_servers < ZONE_RESOLVERS ? run->n_servers : ZONE_RESOLVERS;
+    for (name = run->ex.domain; name != NULL; name = parent_of(name))
+        if (sfx_add(run, name) == MAX_SUFFIX)
+            break;
+    /* All asked before any is judged: answers come from the loop. */
+    for (k = 0; k < run->n_sfx; k++)
+        zone_ask(run, k);
+    zone_decide(run);
 }
 
 /* ---- CAA ------------------------------------------------------------- */
@@ -2745,7 +3265,12 @@ try_caa(struct lw_check_run *run)
     for (i = 0; i < run->n_caa; i++)
         if (run->n_caa_rr[i] > 0)
             break;
-    if (i == run->n_caa)
+    if (lw_cloudfront_acm_requested(run->o.state))
+        lw_check_eval_caa_acm(
+            i == run->n_caa ? NULL : (const char *const *)run->caa_rr[i],
+            i == run->n_caa ? 0 : run->n_caa_rr[i],
+            i == run->n_caa ? NULL : run->caa_names[i], run->ex.domain, &r);
+    else if (i == run->n_caa)
         lw_check_eval_caa(NULL, 0, NULL, run->installed_leaf, run->ex.domain,
                           &r);
     else
@@ -2814,15 +3339,93 @@ start_caa(struct lw_check_run *run)
 
 /* ---- HTTP ------------------------------------------------------------ */
 
+/* The job id of the CloudFront tracked-link probe (not a check of its
+ * own: it decides part of http.health). */
+#define CF_LINK_PROBE (LW_CK_COUNT + 1)
+
+/* CloudFront: http.health once both /health and the probe answered.  A
+ * rewritten Host fails it even when /health answers {} (the provider's
+ * guide: /health does not depend on Host, the links do). */
+static void
+cf_try_health(struct lw_check_run *run)
+{
+    struct lw_check_result r, *h = &run->cf_health, *l = &run->cf_link;
+
+    if (!run->cf_health_done || !run->cf_link_done)
+        return;
+    memset(&r, 0, sizeof(r));
+    if (l->status == LW_CHECK_FAIL) {
+        r = *l;
+        memset(l, 0, sizeof(*l));
+        if (h->summary != NULL)
+            DETAIL(&r, "%s", h->summary);
+    } else {
+        r = *h;
+        memset(h, 0, sizeof(*h));
+        if (l->summary != NULL)
+            DETAIL(&r, "%s", l->summary);
+    }
+    lw_check_result_clear(h);
+    lw_check_result_clear(l);
+    complete(run, LW_CK_HTTP_HEALTH, &r);
+}
+
 static void
 on_http(void *ud, const struct lw_http_resp *resp)
 {
     struct job *j = ud;
+    struct lw_check_run *run = j->run;
     struct lw_check_result r;
 
     memset(&r, 0, sizeof(r));
-    lw_check_eval_health(resp, j->name, j->run->o.profile->health_body, &r);
-    complete(j->run, (enum lw_check_id)j->id, &r);
+    if (j->id == CF_LINK_PROBE) {
+        lw_check_eval_link_probe(resp, j->name, &run->cf_link);
+        run->cf_link_done = true;
+        cf_try_health(run);
+        return;
+    }
+    if (j->id == LW_CK_HTTP_HEALTH && run->ex.method == LW_METHOD_CLOUDFRONT) {
+        lw_check_eval_health(resp, j->name, run->o.profile->health_body,
+                             &run->cf_health);
+        run->cf_health_done = true;
+        cf_try_health(run);
+        return;
+    }
+    lw_check_eval_health(resp, j->name, run->o.profile->health_body, &r);
+    complete(run, (enum lw_check_id)j->id, &r);
+}
+
+/* CloudFront: GET a tracked-link-like path through the link domain, not
+ * following the redirect a real link answers with. */
+static void
+start_link_probe(struct lw_check_run *run)
+{
+    struct lw_http_req req;
+    struct job *j = new_job(run, 0);
+    struct lw_err err;
+
+    lw_err_clear(&err);
+    if (j == NULL || run->http == NULL) {
+        res_set(&run->cf_link, LW_CHECK_SKIP, "%s",
+                _("The tracked-link probe could not start."));
+        run->cf_link_done = true;
+        return;
+    }
+    j->id = CF_LINK_PROBE;
+    snprintf(j->name, sizeof(j->name), "https://%s%s", run->ex.domain,
+             run->o.profile->link_probe);
+    memset(&req, 0, sizeof(req));
+    req.url = j->name;
+    req.connect_to = run->o.connect_to;
+    req.ca_file = run->o.ca_file;
+    req.timeout_ms = run->o.timeout_ms;
+    req.max_body = BODY_MAX;
+    req.max_redirects = 0;
+    if (lw_http_get(run->http, &req, on_http, j, &err) != LW_OK) {
+        res_set(&run->cf_link, LW_CHECK_SKIP,
+                _("The tracked-link probe could not start: %s"), err.msg);
+        run->cf_link_done = true;
+    }
 }
 
 static void
@@ -2980,7 +3583,14 @@ on_kick(struct lw_loop *loop, void *ud)
     (void)loop;
     run->kick = NULL;
     memset(&r, 0, sizeof(r));
-    lw_check_eval_files_key(run->o.root, run->ex.domain, &r);
+    if (run->ex.method == LW_METHOD_CLOUDFRONT &&
+        run->o.state->key_fingerprint == NULL) {
+        res_set(&r, LW_CHECK_SKIP, "%s",
+                _("CloudFront, certificate requested in ACM: no private key "
+                  "on this server (it stays in AWS)."));
+    } else {
+        lw_check_eval_files_key(run->o.root, run->ex.domain, &r);
+    }
     complete(run, LW_CK_FILES_KEY, &r);
     if (run->ex.method == LW_METHOD_CLOUDFRONT) {
         complete_simple(run, LW_CK_NGINX_CONFIG, LW_CHECK_SKIP,
@@ -3154,13 +3764,25 @@ lw_check_start(struct lw_loop *loop, const struct lw_check_opts *opts,
         copy_text(run->ngx_error, sizeof(run->ngx_error), e2.msg);
     }
 
-    /* Everything goes out now; results come back from the loop. */
-    connect_to_probes(run);
+    /* Everything goes out now; results come back from the loop.  DNS
+     * first, the longest chain (zone, name servers, their answers) first
+     * of all: the TLS probes' set-up (trust store) costs tens of ms. */
+    if (run->n_servers == 0) {
+        run->zstate = Z_DONE;
+        copy_text(run->why_none, sizeof(run->why_none),
+                  _("No resolver to ask."));
+    } else {
+        zone_start(run);
+    }
     for (i = 0; i < run->n_servers; i++) {
         struct job *j = new_job(run, i);
         lw_err_clear(&e2);
-        if (j == NULL || lw_dns_resolve(run->dns, &run->servers[i], cfg->domain,
-                                        on_chain, j, &e2) != LW_OK) {
+        /* TXT and MX with A and AAAA: a CNAME beside other records is
+         * found in the same round trip. */
+        if (j == NULL ||
+            lw_dns_resolve_ex(run->dns, &run->servers[i], cfg->domain,
+                              LW_DNS_RESOLVE_OTHER_AT_ONCE, on_chain, j,
+                              &e2) != LW_OK) {
             struct lw_dns_chain c;
             memset(&c, 0, sizeof(c));
             c.outcome = LW_DNS_NETERROR;
@@ -3174,19 +3796,15 @@ lw_check_start(struct lw_loop *loop, const struct lw_check_opts *opts,
             run->rv[i].status = LW_CHECK_ERROR;
         }
     }
-    if (run->n_servers == 0) {
-        run->zstate = Z_DONE;
-        copy_text(run->why_none, sizeof(run->why_none),
-                  _("No resolver to ask."));
-    } else {
-        run->zstate = Z_SEARCH;
-        for (i = 0; i < run->n_servers && run->zstate == Z_SEARCH; i++)
-            soa_ask(run, i, cfg->domain, false);
-    }
     start_caa(run);
+    connect_to_probes(run);
     snprintf(url, sizeof(url), "https://%s%s", cfg->domain,
              opts->profile->health_path);
     start_http(run, LW_CK_HTTP_HEALTH, url, NULL);
+    if (cfg->method == LW_METHOD_CLOUDFRONT && opts->profile->link_probe)
+        start_link_probe(run);
+    else
+        run->cf_link_done = true; /* no probe: /health decides alone */
     snprintf(url, sizeof(url), "http://%s%s", cfg->domain,
              opts->profile->health_path);
     start_http(run, LW_CK_HTTP_HEALTH_PLAIN, url, NULL);
@@ -3242,6 +3860,8 @@ lw_check_free(struct lw_check_run *run)
     }
     for (k = 0; k < LW_CK_COUNT; k++)
         lw_check_result_clear(&run->res[k]);
+    lw_check_result_clear(&run->cf_health);
+    lw_check_result_clear(&run->cf_link);
     for (i = 0; i < run->n_rv; i++)
         free(run->rv[i].answer);
     for (i = 0; i < run->n_servers; i++) {

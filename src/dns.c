@@ -456,8 +456,9 @@ lw_dns_answer_free(struct lw_dns_answer *ans)
 {
     free_rrs(ans->answer, ans->n_answer);
     free_rrs(ans->authority, ans->n_authority);
-    ans->answer = ans->authority = NULL;
-    ans->n_answer = ans->n_authority = 0;
+    free_rrs(ans->additional, ans->n_additional);
+    ans->answer = ans->authority = ans->additional = NULL;
+    ans->n_answer = ans->n_authority = ans->n_additional = 0;
 }
 
 enum lw_status
@@ -466,7 +467,7 @@ lw_dns_parse(const unsigned char *p, size_t len, struct lw_dns_answer *ans,
 {
     char why[128], name[NAME_TEXT_MAX];
     struct msg m = {p, len, why, sizeof(why)};
-    unsigned qd, an, ns, i;
+    unsigned qd, an, ns, ar, i;
     size_t off = HEADER_LEN;
     bool ok = true, tc;
 
@@ -490,6 +491,7 @@ lw_dns_parse(const unsigned char *p, size_t len, struct lw_dns_answer *ans,
     qd = get16(p + 4);
     an = get16(p + 6);
     ns = get16(p + 8);
+    ar = get16(p + 10);
     for (i = 0; ok && i < qd; i++) {
         ok = read_name(&m, &off, name, sizeof(name));
         if (ok && len - off < 4)
@@ -502,7 +504,14 @@ lw_dns_parse(const unsigned char *p, size_t len, struct lw_dns_answer *ans,
         ok = read_rrs(&m, &off, an, &ans->answer, &ans->n_answer);
     if (ok)
         ok = read_rrs(&m, &off, ns, &ans->authority, &ans->n_authority);
-    /* The additional section is not used: not read. */
+    /* The additional section only saves questions (glue): one that
+     * cannot be read is dropped, and the reply still counts. */
+    if (ok && !read_rrs(&m, &off, ar, &ans->additional, &ans->n_additional)) {
+        free_rrs(ans->additional, ans->n_additional);
+        ans->additional = NULL;
+        ans->n_additional = 0;
+        why[0] = '\0';
+    }
     if (!ok && tc) {
         char inner[128];
 
@@ -732,6 +741,7 @@ struct query {
     bool done;    /* reported, or cancelled: never report (again) */
     bool in_ares; /* c-ares still holds it and will call back */
     bool sending; /* inside ares_send: a result now is reported later */
+    bool refused; /* a refusal on its channel is reported from a timer */
     struct lw_timer *timer; /* the hard bound, then a deferred report */
     enum lw_dns_outcome deferred;
     char deferred_error[160];
@@ -976,9 +986,38 @@ on_deferred(struct lw_loop *loop, void *ud)
     snprintf(ans.error, sizeof(ans.error), "%s", q->deferred_error);
     enter(dns);
     report(q, &ans);
-    if (!dns->dying)
+    /* A refused sibling stays with c-ares until it lets go. */
+    if (!dns->dying && !q->in_ares)
         query_unlink_free(q);
     leave(dns);
+}
+
+/* The server at q's channel refused (ICMP port unreachable): the other
+ * questions out to it are lost too, but the socket reports the error
+ * only once (on loopback, often to the next send, not to the question
+ * that caused it), so they would wait for the timeout.  They hear the
+ * refusal now, from the loop. */
+static void
+refuse_siblings(struct query *q)
+{
+    struct lw_dns *dns = q->dns;
+    struct query *o;
+
+    for (o = dns->queries; o != NULL; o = o->next) {
+        struct lw_timer *t;
+
+        if (o == q || o->chan != q->chan || o->done || o->sending ||
+            o->refused || !o->in_ares)
+            continue;
+        t = lw_loop_timer(dns->loop, 0, on_deferred, o);
+        if (t == NULL)
+            continue; /* the hard timeout still ends it */
+        lw_loop_timer_cancel(dns->loop, o->timer);
+        o->timer = t;
+        o->refused = true;
+        o->deferred = ares_outcome(o, ARES_ECONNREFUSED, o->deferred_error,
+                                   sizeof(o->deferred_error));
+    }
 }
 
 static void
@@ -1026,8 +1065,12 @@ on_ares(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
             lw_loop_timer_cancel(dns->loop, q->timer);
             q->timer = t;
         }
+        if (status == ARES_ECONNREFUSED)
+            refuse_siblings(q);
         return;
     }
+    if (status == ARES_ECONNREFUSED)
+        refuse_siblings(q);
     if (status == ARES_SUCCESS && abuf != NULL && alen >= 0) {
         lw_dns_parse(abuf, (size_t)alen, &ans, NULL);
         if (ans.outcome != LW_DNS_ANSWERED) {
@@ -1177,6 +1220,15 @@ struct strv {
     size_t n;
 };
 
+/* One address type followed along the chain. */
+struct lookup {
+    int type;        /* LW_DNS_A or LW_DNS_AAAA */
+    struct query *q; /* the pending question, or NULL */
+    size_t at;       /* index in names of the name last asked */
+    int asks;        /* questions sent: bounded */
+    bool done;
+};
+
 struct resolve {
     struct lw_dns *dns;
     struct lw_dns_server server;
@@ -1188,10 +1240,9 @@ struct resolve {
     bool have_ttl;
     unsigned neg_ttl; /* from an SOA, when no record gave a TTL */
     bool have_neg_ttl;
-    int steps;
-    struct query *qa, *qaaaa, *qtxt, *qmx;
+    struct lookup a, aaaa; /* asked together, from the start */
+    struct query *qtxt, *qmx;
     struct lw_timer *deadline;
-    bool chain_done; /* the end of the chain is known */
     bool side_asked; /* TXT and MX asked at the name */
     bool cname_at_name;
     int at_name[16]; /* record types seen at the name itself */
@@ -1267,14 +1318,22 @@ resolve_unlink(struct resolve *r)
     r->prev = r->next = NULL;
 }
 
+/* Cancel every question r still waits for. */
+static void
+resolve_cancel_all(struct resolve *r)
+{
+    query_cancel(r->a.q);
+    query_cancel(r->aaaa.q);
+    query_cancel(r->qtxt);
+    query_cancel(r->qmx);
+    r->a.q = r->aaaa.q = r->qtxt = r->qmx = NULL;
+}
+
 static void
 resolve_free(struct resolve *r)
 {
     lw_loop_timer_cancel(r->dns->loop, r->deadline);
-    query_cancel(r->qa);
-    query_cancel(r->qaaaa);
-    query_cancel(r->qtxt);
-    query_cancel(r->qmx);
+    resolve_cancel_all(r);
     strv_free(&r->names);
     strv_free(&r->v4);
     strv_free(&r->v6);
@@ -1319,11 +1378,7 @@ resolve_finish(struct resolve *r)
     resolve_unlink(r);
     lw_loop_timer_cancel(r->dns->loop, r->deadline);
     r->deadline = NULL;
-    query_cancel(r->qa);
-    query_cancel(r->qaaaa);
-    query_cancel(r->qtxt);
-    query_cancel(r->qmx);
-    r->qa = r->qaaaa = r->qtxt = r->qmx = NULL;
+    resolve_cancel_all(r);
     if (r->cname_at_name) {
         for (i = 0; i < r->n_at_name; i++) {
             if (!strv_add(&r->other,
@@ -1367,11 +1422,19 @@ resolve_finish(struct resolve *r)
     resolve_free(r);
 }
 
+/* Report once A and AAAA are settled and, when a CNAME is at the name,
+ * TXT and MX too (without one, records beside the name do not matter). */
 static void
 resolve_maybe_finish(struct resolve *r)
 {
-    if (r->chain_done && r->qa == NULL && r->qaaaa == NULL && r->qtxt == NULL &&
-        r->qmx == NULL)
+    if (!r->a.done || !r->aaaa.done)
+        return;
+    if (!r->cname_at_name) {
+        query_cancel(r->qtxt);
+        query_cancel(r->qmx);
+        r->qtxt = r->qmx = NULL;
+    }
+    if (r->qtxt == NULL && r->qmx == NULL)
         resolve_finish(r);
 }
 
@@ -1432,16 +1495,23 @@ note_negative_ttl(struct resolve *r, const struct lw_dns_answer *ans)
     }
 }
 
-/* Follow CNAMEs from `from` through this answer; returns the last name
- * reached (in r->names) or NULL when a loop or the step limit ended it. */
-static const char *
-follow(struct resolve *r, const struct lw_dns_answer *ans, const char *from)
+enum { FOLLOW_OVER = -1, FOLLOW_DIVERGES = -2 };
+
+/* Follow the CNAMEs of ans from names[at], merging with the chain known
+ * so far (the other type's answer may have brought it already): a known
+ * step is walked, a new one added at the end.  Returns the index in
+ * r->names where the answer's chain stops; FOLLOW_OVER when it loops,
+ * grows too long or memory ran out (the chain is over); FOLLOW_DIVERGES
+ * when it leaves the known chain (the answers disagree). */
+static long
+follow(struct resolve *r, const struct lw_dns_answer *ans, size_t at)
 {
-    const char *cur = from;
     size_t i;
     bool moved;
 
     do {
+        const char *cur = r->names.v[at];
+
         moved = false;
         for (i = 0; i < ans->n_answer; i++) {
             const struct lw_dns_rr *rr = &ans->answer[i];
@@ -1449,75 +1519,47 @@ follow(struct resolve *r, const struct lw_dns_answer *ans, const char *from)
             if (rr->type != LW_DNS_CNAME || strcmp(rr->name, cur) != 0)
                 continue;
             ttl_seen(r, rr->ttl);
-            if (strv_has(&r->names, rr->data)) {
+            if (at + 1 < r->names.n) {
+                if (strcmp(r->names.v[at + 1], rr->data) != 0)
+                    return FOLLOW_DIVERGES;
+            } else if (strv_has(&r->names, rr->data)) {
                 r->loop = true;
-                return NULL;
-            }
-            if (++r->steps > CHAIN_STEPS_MAX) {
+                return FOLLOW_OVER;
+            } else if (r->names.n > CHAIN_STEPS_MAX) {
                 r->too_long = true;
-                return NULL;
-            }
-            if (!strv_add(&r->names, rr->data)) {
+                return FOLLOW_OVER;
+            } else if (!strv_add(&r->names, rr->data)) {
                 r->oom = true;
-                return NULL;
+                return FOLLOW_OVER;
             }
-            cur = r->names.v[r->names.n - 1];
+            at++;
             moved = true;
             break;
         }
     } while (moved);
-    return cur;
+    return (long)at;
 }
 
-static void collect(struct resolve *r, const struct lw_dns_answer *ans,
-                    const char *owner, int type, struct strv *into);
-
-static enum lw_status resolve_ask(struct resolve *r, struct query **slot,
-                                  const char *name, int type);
-
-static void
-on_side(void *ud, const struct lw_dns_answer *ans, struct query **slot)
+/* Whether the authority section of ans holds the SOA of a zone that name
+ * is in: the server looked at name and it has no such records (RFC 2308
+ * NODATA), rather than stopping before it. */
+static bool
+nodata_at(const struct lw_dns_answer *ans, const char *name)
 {
-    struct resolve *r = ud;
+    size_t i, nl = strlen(name), zl;
 
-    *slot = NULL;
-    if (ans->outcome == LW_DNS_ANSWERED && ans->rcode == 0)
-        note_at_name(r, ans);
-    resolve_maybe_finish(r);
-}
+    for (i = 0; i < ans->n_authority; i++) {
+        const struct lw_dns_rr *rr = &ans->authority[i];
 
-static void
-on_txt(void *ud, const struct lw_dns_answer *ans)
-{
-    struct resolve *r = ud;
-
-    on_side(ud, ans, &r->qtxt);
-}
-
-static void
-on_mx(void *ud, const struct lw_dns_answer *ans)
-{
-    struct resolve *r = ud;
-
-    on_side(ud, ans, &r->qmx);
-}
-
-static void
-on_aaaa(void *ud, const struct lw_dns_answer *ans)
-{
-    struct resolve *r = ud;
-    const char *end;
-
-    r->qaaaa = NULL;
-    if (ans->outcome != LW_DNS_ANSWERED) {
-        snprintf(r->error, sizeof(r->error), _("no AAAA answer: %s"),
-                 ans->error);
-    } else if (ans->rcode == 0) {
-        note_at_name(r, ans);
-        end = r->names.v[r->names.n - 1];
-        collect(r, ans, end, LW_DNS_AAAA, &r->v6);
+        if (rr->type != LW_DNS_SOA)
+            continue;
+        zl = strlen(rr->name);
+        if (strcmp(rr->name, ".") == 0 || strcmp(rr->name, name) == 0 ||
+            (nl > zl && name[nl - zl - 1] == '.' &&
+             strcmp(name + nl - zl, rr->name) == 0))
+            return true;
     }
-    resolve_maybe_finish(r);
+    return false;
 }
 
 static void
@@ -1537,62 +1579,172 @@ collect(struct resolve *r, const struct lw_dns_answer *ans, const char *owner,
     }
 }
 
-static void
-on_a(void *ud, const struct lw_dns_answer *ans)
-{
-    struct resolve *r = ud;
-    const char *asked = r->names.v[r->names.n - 1], *end;
+static void on_a(void *ud, const struct lw_dns_answer *ans);
+static void on_aaaa(void *ud, const struct lw_dns_answer *ans);
+static void on_txt(void *ud, const struct lw_dns_answer *ans);
+static void on_mx(void *ud, const struct lw_dns_answer *ans);
 
-    r->qa = NULL;
-    if (ans->outcome != LW_DNS_ANSWERED) {
-        r->outcome = ans->outcome;
-        snprintf(r->error, sizeof(r->error), "%s", ans->error);
-        r->chain_done = true;
-        resolve_finish(r); /* no chain: the rest does not matter */
-        return;
-    }
-    r->rcode = ans->rcode;
-    note_at_name(r, ans);
-    note_negative_ttl(r, ans);
-    end = follow(r, ans, asked);
-    if (r->cname_at_name && !r->side_asked) {
-        r->side_asked = true;
-        resolve_ask(r, &r->qtxt, r->names.v[0], LW_DNS_TXT);
-        resolve_ask(r, &r->qmx, r->names.v[0], 15);
-    }
-    if (end == NULL || ans->rcode != 0) {
-        r->chain_done = true;
-        resolve_maybe_finish(r);
-        return;
-    }
-    collect(r, ans, end, LW_DNS_A, &r->v4);
-    if (r->v4.n == 0 && strcmp(end, asked) != 0) {
-        /* The server stopped at a CNAME target: ask for it. */
-        if (resolve_ask(r, &r->qa, end, LW_DNS_A) == LW_OK)
-            return;
-    } else {
-        resolve_ask(r, &r->qaaaa, end, LW_DNS_AAAA);
-    }
-    r->chain_done = true;
-    resolve_maybe_finish(r);
-}
-
+/* Ask server for type at names[at] (a lookup's next question) or at the
+ * name (TXT, MX). */
 static enum lw_status
-resolve_ask(struct resolve *r, struct query **slot, const char *name, int type)
+resolve_ask(struct resolve *r, int type, size_t at, struct lw_err *err)
 {
-    struct lw_err err;
+    struct lookup *lk = type == LW_DNS_A      ? &r->a
+                        : type == LW_DNS_AAAA ? &r->aaaa
+                                              : NULL;
+    struct query **slot = lk != NULL ? &lk->q
+                          : type == LW_DNS_TXT ? &r->qtxt
+                                               : &r->qmx;
     lw_dns_cb cb = type == LW_DNS_A      ? on_a
                    : type == LW_DNS_AAAA ? on_aaaa
                    : type == LW_DNS_TXT  ? on_txt
                                          : on_mx;
-    enum lw_status st;
 
-    st = query_start(r->dns, &r->server, name, type, true, cb, r, slot, &err);
-    if (st != LW_OK && type == LW_DNS_A) {
-        r->outcome = LW_DNS_NETERROR;
-        snprintf(r->error, sizeof(r->error), "%.159s", err.msg);
+    if (lk != NULL) {
+        lk->at = at;
+        lk->asks++;
     }
-    return st;
+    return query_start(r->dns, &r->server, r->names.v[at], type, true, cb, r,
+                       slot, err);
+}
+
+static void
+ask_side(struct resolve *r)
+{
+    struct lw_err err;
+
+    if (r->side_asked)
+        return;
+    r->side_asked = true;
+    /* Best effort: without them only the diagnosis is poorer. */
+    resolve_ask(r, LW_DNS_TXT, 0, &err);
+    resolve_ask(r, 15, 0, &err);
+}
+
+/* The chain is over (a loop, too long): no more addresses to ask for. */
+static void
+chain_over(struct resolve *r)
+{
+    query_cancel(r->a.q);
+    query_cancel(r->aaaa.q);
+    r->a.q = r->aaaa.q = NULL;
+    r->a.done = r->aaaa.done = true;
+    resolve_maybe_finish(r);
+}
+
+/* An answer to lookup lk (A or AAAA) of r. */
+static void
+on_addr(struct resolve *r, struct lookup *lk, const struct lw_dns_answer *ans)
+{
+    struct strv *into = lk->type == LW_DNS_A ? &r->v4 : &r->v6;
+    struct lw_err err;
+    size_t last;
+    long end;
+
+    lk->q = NULL;
+    if (ans->outcome != LW_DNS_ANSWERED) {
+        if (lk->type == LW_DNS_A) {
+            /* No chain: the rest does not matter. */
+            r->outcome = ans->outcome;
+            snprintf(r->error, sizeof(r->error), "%s", ans->error);
+            resolve_finish(r);
+            return;
+        }
+        if (ans->outcome == LW_DNS_NETERROR && !r->a.done) {
+            /* The server cannot be asked (a refusal on the socket both
+             * questions share may reach only one of them). */
+            r->outcome = ans->outcome;
+            snprintf(r->error, sizeof(r->error), "%s", ans->error);
+            resolve_finish(r);
+            return;
+        }
+        snprintf(r->error, sizeof(r->error), _("no AAAA answer: %s"),
+                 ans->error);
+        lk->done = true;
+        resolve_maybe_finish(r);
+        return;
+    }
+    if (lk->type == LW_DNS_A) {
+        r->rcode = ans->rcode; /* of the last step */
+        note_negative_ttl(r, ans);
+    }
+    note_at_name(r, ans);
+    if (r->cname_at_name)
+        ask_side(r);
+    end = follow(r, ans, lk->at);
+    if (end == FOLLOW_OVER) {
+        chain_over(r);
+        return;
+    }
+    last = r->names.n - 1;
+    if (ans->rcode != 0) {
+        lk->done = true; /* NXDOMAIN, SERVFAIL…: nothing more to ask */
+    } else if (end == (long)last) {
+        collect(r, ans, r->names.v[last], lk->type, into);
+        /* No records: the end of the chain, unless the server stopped
+         * at a target it did not look at (a CNAME out of its data, a
+         * step limit): then that target is asked for itself. */
+        lk->done = into->n > 0 || last == lk->at ||
+                   nodata_at(ans, r->names.v[last]);
+    } else {
+        /* The other answer went further, or this one disagrees: ask at
+         * the end of the chain known so far. */
+        lk->done = false;
+    }
+    if (!lk->done && lk->asks > CHAIN_STEPS_MAX + 1)
+        lk->done = true;
+    if (!lk->done && resolve_ask(r, lk->type, last, &err) != LW_OK) {
+        lk->done = true;
+        if (lk->type == LW_DNS_A) {
+            r->outcome = LW_DNS_NETERROR;
+            snprintf(r->error, sizeof(r->error), "%.159s", err.msg);
+            resolve_finish(r);
+            return;
+        }
+    }
+    resolve_maybe_finish(r);
+}
+
+static void
+on_a(void *ud, const struct lw_dns_answer *ans)
+{
+    struct resolve *r = ud;
+
+    on_addr(r, &r->a, ans);
+}
+
+static void
+on_aaaa(void *ud, const struct lw_dns_answer *ans)
+{
+    struct resolve *r = ud;
+
+    on_addr(r, &r->aaaa, ans);
+}
+
+static void
+on_side(struct resolve *r, const struct lw_dns_answer *ans,
+        struct query **slot)
+{
+    *slot = NULL;
+    if (ans->outcome == LW_DNS_ANSWERED && ans->rcode == 0)
+        note_at_name(r, ans);
+    resolve_maybe_finish(r);
+}
+
+static void
+on_txt(void *ud, const struct lw_dns_answer *ans)
+{
+    struct resolve *r = ud;
+
+    on_side(r, ans, &r->qtxt);
+}
+
+static void
+on_mx(void *ud, const struct lw_dns_answer *ans)
+{
+    struct resolve *r = ud;
+
+    on_side(r, ans, &r->qmx);
 }
 
 static void
@@ -1603,12 +1755,12 @@ on_resolve_deadline(struct lw_loop *loop, void *ud)
 
     (void)loop;
     r->deadline = NULL;
-    if (!r->chain_done) {
+    if (!r->a.done) {
         r->outcome = LW_DNS_TIMEOUT;
         snprintf(r->error, sizeof(r->error),
                  _("no answer from %s within %ld ms"), r->server.label,
                  dns->timeout_ms);
-    } else if (r->qaaaa != NULL && r->error[0] == '\0') {
+    } else if (!r->aaaa.done && r->error[0] == '\0') {
         snprintf(r->error, sizeof(r->error),
                  _("no AAAA answer from %s within %ld ms"), r->server.label,
                  dns->timeout_ms);
@@ -1619,9 +1771,9 @@ on_resolve_deadline(struct lw_loop *loop, void *ud)
 }
 
 enum lw_status
-lw_dns_resolve(struct lw_dns *dns, const struct lw_dns_server *server,
-               const char *name, lw_dns_chain_cb cb, void *ud,
-               struct lw_err *err)
+lw_dns_resolve_ex(struct lw_dns *dns, const struct lw_dns_server *server,
+                  const char *name, unsigned flags, lw_dns_chain_cb cb,
+                  void *ud, struct lw_err *err)
 {
     char norm[256], shown[80];
     struct resolve *r;
@@ -1644,6 +1796,8 @@ lw_dns_resolve(struct lw_dns *dns, const struct lw_dns_server *server,
     r->ud = ud;
     r->start = mono_ms();
     r->outcome = LW_DNS_ANSWERED;
+    r->a.type = LW_DNS_A;
+    r->aaaa.type = LW_DNS_AAAA;
     if (!strv_add(&r->names, norm)) {
         free(r);
         return lw_err_set(err, LW_ERR_NOMEM, "%s", _("out of memory"));
@@ -1654,16 +1808,29 @@ lw_dns_resolve(struct lw_dns *dns, const struct lw_dns_server *server,
         resolve_free(r);
         return lw_err_set(err, LW_ERR_NOMEM, "%s", _("out of memory"));
     }
-    st = query_start(dns, server, norm, LW_DNS_A, true, on_a, r, &r->qa, err);
+    /* All at once: one round trip when the server follows the chain. */
+    st = resolve_ask(r, LW_DNS_A, 0, err);
+    if (st == LW_OK && resolve_ask(r, LW_DNS_AAAA, 0, err) != LW_OK)
+        r->aaaa.done = true; /* A alone still says where the name goes */
     if (st != LW_OK) {
         resolve_free(r);
         return st;
     }
+    if (flags & LW_DNS_RESOLVE_OTHER_AT_ONCE)
+        ask_side(r);
     r->next = dns->resolves;
     if (r->next != NULL)
         r->next->prev = r;
     dns->resolves = r;
     return LW_OK;
+}
+
+enum lw_status
+lw_dns_resolve(struct lw_dns *dns, const struct lw_dns_server *server,
+               const char *name, lw_dns_chain_cb cb, void *ud,
+               struct lw_err *err)
+{
+    return lw_dns_resolve_ex(dns, server, name, 0, cb, ud, err);
 }
 
 /* ---- the end ---- */

@@ -545,6 +545,7 @@ restore_one(const char *root, const char *stamp, const char *rundir,
     s = lw_write_atomic(target, data.data != NULL ? data.data : "", data.len,
                         c->mode, err);
     if (s == LW_OK && report != NULL)
+        /* TRANSLATORS: path, then the saved copy it came from. */
         lw_buf_printf(report, _("restored %s from %s/%s%s\n"), c->path,
                       BACKUPS_DIR, stamp, c->path);
 out:
@@ -1157,8 +1158,11 @@ lw_install_describe(const struct lw_install *in, struct lw_buf *out)
         else if (in->dry_run)
             lw_buf_printf(out, _("would replace %s\n"), c->path);
         else if (c->kind == CH_CREATE)
+            /* TRANSLATORS: a line of the list of changes; %s is a path. */
             lw_buf_printf(out, _("created %s\n"), c->path);
         else
+            /* TRANSLATORS: path, then where its previous copy is (backup
+             * directory, then the path inside it); %1$s ... %4$s to reorder. */
             lw_buf_printf(out, _("replaced %s (previous copy: %s/%s%s)\n"),
                           c->path, BACKUPS_DIR, in->stamp, c->path);
     }

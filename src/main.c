@@ -22,6 +22,7 @@
 #include "lw/answers.h"
 #include "lw/dns.h"
 #include "lw/check.h"
+#include "lw/cloudfront.h"
 #include "lw/install.h"
 #include "lw/loop.h"
 #include "lw/nls.h"
@@ -63,6 +64,10 @@ static void
 usage(FILE *fp)
 {
     fprintf(fp, "%s",
+            /* TRANSLATORS: the --help text. Command names, options (--root)
+             * and words in capitals (FILE, DIR) are not translated; keep the
+             * descriptions starting in the same column, and lines under 80
+             * columns. */
             _("Usage: linkwiz [OPTIONS]                        interactive "
               "wizard\n"
               "       linkwiz setup --answers FILE [OPTIONS]   the same "
@@ -81,6 +86,8 @@ usage(FILE *fp)
               "as Host, and\n"
               "checks that links work.\n"));
     fprintf(fp, "\n%s",
+            /* TRANSLATORS: keep each option as it is and the descriptions
+             * aligned in one column; lines under 80 columns. */
             _("Options:\n"
               "  --answers FILE       setup: the answers file (YAML)\n"
               "  --root DIR           read and write every file under DIR "
@@ -207,6 +214,7 @@ parse_opts(int argc, char **argv, struct opts *o)
             o->timeout_s = strtol(optarg, &end, 10);
             if (errno != 0 || *end != '\0' || o->timeout_s < 1 ||
                 o->timeout_s > 300)
+                /* TRANSLATORS: %s is the value as typed. */
                 return usage_error(_("--timeout takes whole seconds from 1 "
                                      "to 300, not \"%s\""),
                                    optarg);
@@ -231,9 +239,11 @@ parse_opts(int argc, char **argv, struct opts *o)
             printf("linkwiz %s\n", PACKAGE_VERSION);
             return EXIT_DONE;
         case ':':
+            /* TRANSLATORS: %s is the option as typed, e.g. --root. */
             return usage_error(_("option %s needs a value"),
                                argv[optind - 1]);
         default:
+            /* TRANSLATORS: %s is the option as typed. */
             return usage_error(_("unknown option %s"), argv[optind - 1]);
         }
     }
@@ -283,13 +293,18 @@ parse_opts(int argc, char **argv, struct opts *o)
         o->state = o->state_buf;
     }
     if (o->dry_run && (o->command == NULL || strcmp(o->command, "setup")))
+        /* TRANSLATORS: %s is an option such as --dry-run; `linkwiz setup` is
+         * a command: keep it. */
         return usage_error(_("%s applies to `linkwiz setup` only"),
                            "--dry-run");
     if (o->answers != NULL && (o->command == NULL ||
                                strcmp(o->command, "setup")))
+        /* TRANSLATORS: %s is an option such as --dry-run; `linkwiz setup` is
+         * a command: keep it. */
         return usage_error(_("%s applies to `linkwiz setup` only"),
                            "--answers");
     if (o->monitoring && (o->command == NULL || strcmp(o->command, "check")))
+        /* TRANSLATORS: %s is an option such as --monitoring. */
         return usage_error(_("%s applies to `linkwiz check` only"),
                            "--monitoring");
     return -1;
@@ -306,6 +321,7 @@ root_is_slash(const char *root)
 static void
 print_error(const struct lw_err *err)
 {
+    /* TRANSLATORS: the prefix of every error message; %s is the message. */
     fprintf(stderr, _("linkwiz: error: %s\n"), err->msg);
     if (err->hint[0] != '\0')
         fprintf(stderr, "%s\n", err->hint);
@@ -329,16 +345,11 @@ json_print(json_t *j)
     json_decref(j);
 }
 
+/* A date people read: the locale's form ("03.03.2027 12:00 UTC"). */
 static void
 format_date(time_t t, char *out, size_t len)
 {
-    struct tm tm;
-
-    if (t == 0 || gmtime_r(&t, &tm) == NULL) {
-        snprintf(out, len, "-");
-        return;
-    }
-    strftime(out, len, "%Y-%m-%d %H:%M UTC", &tm);
+    lw_nls_date(t, true, out, len);
 }
 
 static int
@@ -401,6 +412,7 @@ on_notice(void *ud, enum lw_notice level, const char *msg)
         return;
     }
     if (level == LW_NOTICE_WARN)
+        /* TRANSLATORS: prefix of a warning during setup; %s is the message. */
         fprintf(stderr, _("warning: %s\n"), msg);
     else
         printf("%s\n", msg);
@@ -408,14 +420,30 @@ on_notice(void *ud, enum lw_notice level, const char *msg)
 }
 
 static void
-print_next_steps(const struct lw_config *c, const struct lw_profile *prof)
+print_next_steps(const struct lw_config *c, const struct lw_profile *prof,
+                 const struct lw_setup_report *rep)
 {
+    if (c->method == LW_METHOD_CLOUDFRONT) {
+        struct lw_buf b = LW_BUF_INIT;
+
+        lw_cloudfront_next_steps(c, prof, rep->cf_acm_requested,
+                                 rep->cf_chain_file, &b);
+        if (lw_buf_ok(&b) && b.data != NULL)
+            fputs(b.data, stdout);
+        lw_buf_free(&b);
+        return;
+    }
+    /* TRANSLATORS: heading of a numbered list of what to do after setup. */
     printf("\n%s\n", _("Next steps:"));
+    /* TRANSLATORS: %s is the domain. */
     printf(_("  1. In your DNS, point %s at this server: a CNAME to this "
              "server's host name,\n     or A/AAAA records with its "
              "addresses.\n"),
            c->domain);
     printf(_("  2. Run `linkwiz check` until every check passes.\n"));
+    /* TRANSLATORS: provider name, where its setting is (e.g. Settings > Link
+     * tracking), the domain; %1$s %2$s %3$s to reorder. "Verify" is the
+     * button's name in the provider's (English) web interface. */
     printf(_("  3. In %s (%s), enter %s and press Verify.\n"),
            prof->provider, prof->settings, c->domain);
 }
@@ -464,7 +492,7 @@ cmd_setup(const struct opts *o, const struct lw_profile *prof)
     env.lock_wait_ms = 10000;
     env.ops.notice = on_notice;
     env.ops.ud = &so;
-    if (!env.run_nginx && !o->dry_run)
+    if (!env.run_nginx && !o->dry_run && cfg.method == LW_METHOD_NGINX)
         on_notice(&so, LW_NOTICE_INFO,
                   _("--root is not /, so nginx is not run (no nginx -t, no "
                     "reload)."));
@@ -535,11 +563,15 @@ out:
         if (rep.outcome == LW_SETUP_UNCHANGED)
             printf("%s\n", _("Nothing to change: still waiting for the "
                              "certificate."));
+        /* TRANSLATORS: key type (RSA 2048), key path, CSR path; %1$s %2$s
+         * %3$s to reorder. */
         printf(_("\nThe private key (%s) is in %s.\n"
                  "Send this certificate signing request (also in %s) to "
                  "your certificate authority:\n\n"),
                rep.key_desc, rep.paths.key, rep.paths.csr);
         fputs(rep.csr_pem.data != NULL ? rep.csr_pem.data : "", stdout);
+        /* TRANSLATORS: answers file, then the domain in an example path;
+         * "certificate:" is a key of the answers file: keep it. */
         printf(_("\nWhen the certificate arrives, add it to %s:\n"
                  "  certificate: /path/to/%s-chain.pem\n"
                  "and run the same command again.\n"),
@@ -549,6 +581,9 @@ out:
     if (rep.outcome == LW_SETUP_UNCHANGED) {
         char date[64];
         format_date(rep.cert_not_after, date, sizeof(date));
+        /* TRANSLATORS: domain, method word (nginx or cloudfront, not
+         * translated), region key (us, eu), a date in the locale's form;
+         * %1$s ... %4$s to reorder. */
         printf(_("Nothing to change: %s is set up (%s, region %s); the "
                  "certificate is valid until %s.\n"),
                cfg.domain, lw_method_word(cfg.method), cfg.region, date);
@@ -562,13 +597,20 @@ out:
         printf("%s\n", _("nginx was not reloaded (nginx: reload is not "
                          "true): run `nginx -s reload` when ready."));
     {
+        int left = days_left(rep.cert_not_after, time(NULL));
         char date[64];
+
         format_date(rep.cert_not_after, date, sizeof(date));
-        printf(_("%s is set up; the certificate is valid until %s (%d days "
-                 "left).\n"),
-               cfg.domain, date, days_left(rep.cert_not_after, time(NULL)));
+        /* TRANSLATORS: domain, a date in the locale's form, days left
+         * (the plural follows it); %1$s %2$s %3$d to reorder. */
+        printf(P_("%s is set up; the certificate is valid until %s (%d day "
+                  "left).\n",
+                  "%s is set up; the certificate is valid until %s (%d days "
+                  "left).\n",
+                  left),
+               cfg.domain, date, left);
     }
-    print_next_steps(&cfg, prof);
+    print_next_steps(&cfg, prof, &rep);
 done:
     json_decref(so.notices);
     lw_setup_report_free(&rep);
@@ -583,10 +625,13 @@ phase_text(enum lw_phase p)
 {
     switch (p) {
     case LW_PHASE_WAITING_CERT:
+        /* TRANSLATORS: a setup's state, after "Status:". */
         return _("waiting for the certificate");
     case LW_PHASE_INSTALLED:
+        /* TRANSLATORS: a setup's state, after "Status:". */
         return _("installed");
     default:
+        /* TRANSLATORS: a setup's state, after "Status:". */
         return _("not set up");
     }
 }
@@ -653,22 +698,33 @@ cmd_show(const struct opts *o, const struct lw_profile *prof)
         lw_state_free(&s);
         return EXIT_DONE;
     }
+    /* TRANSLATORS: output of `linkwiz show`: the labels (Domain:, Method:,
+     * Region:, Status:, Private key:, CSR:, Certificate:, nginx:, Changed:,
+     * Last check:) are padded with spaces so the values line up; keep them
+     * aligned in your language. */
     printf(_("Domain:       %s\n"), s.config.domain);
     printf(_("Method:       %s\n"), lw_method_word(s.config.method));
     if (reg != NULL)
+        /* TRANSLATORS: region key (us), region label (United States), host
+         * name; %1$s %2$s %3$s to reorder. */
         printf(_("Region:       %s (%s), tracking host %s\n"), reg->key,
                _(reg->label), reg->origin);
     else
         printf(_("Region:       %s (not in the current profile)\n"),
                s.config.region);
     printf(_("Status:       %s\n"), phase_text(s.phase));
+    /* TRANSLATORS: path, then key type (RSA 2048). */
     printf(_("Private key:  %s (%s)\n"), paths.key,
            lw_keyspec_name(&s.config.key));
     printf(_("CSR:          %s\n"), paths.csr);
     if (s.phase == LW_PHASE_INSTALLED) {
+        int left = days_left(s.cert_not_after, time(NULL));
         format_date(s.cert_not_after, date, sizeof(date));
-        printf(_("Certificate:  %s, valid until %s (%d days left)\n"),
-               paths.crt, date, days_left(s.cert_not_after, time(NULL)));
+        /* TRANSLATORS: path, a date in the locale's form, days left (the
+         * plural follows it).  Keep the label padded like the others. */
+        printf(P_("Certificate:  %s, valid until %s (%d day left)\n",
+                  "Certificate:  %s, valid until %s (%d days left)\n", left),
+               paths.crt, date, left);
         if (s.config.method == LW_METHOD_NGINX)
             printf(_("nginx:        %s\n"), paths.conf);
     }
@@ -681,6 +737,8 @@ cmd_show(const struct opts *o, const struct lw_profile *prof)
                 strcmp(s.checks[i].status, "skip") != 0)
                 bad++;
         format_date(s.checked_at, date, sizeof(date));
+        /* TRANSLATORS: a date in the locale's form, then how many checks did
+         * not pass (the plural follows it). */
         printf(P_("Last check:   %s, %zu check not passing\n",
                   "Last check:   %s, %zu checks not passing\n", bad),
                date, bad);
@@ -808,6 +866,7 @@ save_check(const struct opts *o, const struct lw_check_run *run)
         lw_state_load(o->state, &cur, &err) != LW_OK ||
         lw_report_store(run, &cur, time(NULL), &err) != LW_OK ||
         lw_state_save(o->state, &cur, &err) != LW_OK) {
+        /* TRANSLATORS: state file path, then the reason. */
         fprintf(stderr, _("linkwiz: warning: the results were not saved in "
                           "%s: %s\n"),
                 o->state, err.msg);
@@ -852,6 +911,7 @@ cmd_check(const struct opts *o, const struct lw_profile *prof)
                       "setup --answers FILE` first."));
     if (st == LW_OK && s.phase != LW_PHASE_INSTALLED) {
         lw_err_set(&err, LW_ERR_INPUT,
+                   /* TRANSLATORS: %s is the domain. */
                    _("The setup of %s is not finished: it is waiting for the "
                      "certificate."),
                    s.config.domain);
@@ -930,6 +990,10 @@ main(int argc, char **argv)
     rc = parse_opts(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    /* Machines read --json and --monitoring: every message in them (check
+     * summaries, errors) is English, and dates are ISO 8601. */
+    if (o.json || o.monitoring)
+        lw_nls_machine();
 
     lw_err_clear(&err);
     if (lw_profile_load(o.profiles, &prof, &err) != LW_OK) {

@@ -26,6 +26,7 @@ struct builtin_region {
 };
 
 static const struct builtin_region builtin_regions[] = {
+    /* TRANSLATORS: a region of the provider, shown beside its key (us, eu). */
     {"us", N_("United States"), "track.customer.io"},
     {"eu", N_("Europe"), "track-eu.customer.io"},
 };
@@ -51,6 +52,7 @@ lw_profile_free(struct lw_profile *p)
     free(p->settings);
     free(p->health_path);
     free(p->health_body);
+    free(p->link_probe);
     for (i = 0; i < p->n_regions; i++) {
         free(p->regions[i].key);
         free(p->regions[i].label);
@@ -160,6 +162,9 @@ read_text(const struct lw_ynode *map, const char *name, const char *path,
         return st;
     if (has_control(v) || strlen(v) > TEXT_MAX)
         return lw_err_set(err, LW_ERR_INPUT,
+                          /* TRANSLATORS: "profiles.yaml:4: regions: ...":
+                           * the profiles file, its line, then a key of that
+                           * file (not translated), then the message. */
                           _("%s:%u: %s%s%s: must be one line of at most %d "
                             "characters"),
                           name, node->line, path, *path != '\0' ? "." : "", key,
@@ -231,6 +236,9 @@ bad_value(const struct lw_ynode *node, const char *name, const char *kpath,
     /* TRANSLATORS: "profiles.yaml:7: regions[1].port: "0" is not
      * accepted: it must be between 1 and 65535". */
     return lw_err_set(err, LW_ERR_INPUT,
+                      /* TRANSLATORS: "profiles.yaml:4: regions: ...": the
+                       * profiles file, its line, then a key of that file
+                       * (not translated), then the message. */
                       _("%s:%u: %s: \"%s\" is not "
                         "accepted: %s"),
                       name, node != NULL ? node->line : 0, kpath, shown, why);
@@ -240,7 +248,7 @@ static enum lw_status
 read_health(const struct lw_ynode *root, const char *name, struct lw_profile *p,
             struct lw_err *err)
 {
-    static const char *const keys[] = {"path", "body", NULL};
+    static const char *const keys[] = {"path", "body", "link_probe", NULL};
     const struct lw_ynode *h = lw_yaml_get(root, "health");
     const char *v = NULL;
     enum lw_status st;
@@ -260,6 +268,24 @@ read_health(const struct lw_ynode *root, const char *name, struct lw_profile *p,
                              err);
         free(p->health_path);
         if ((st = dup_into(&p->health_path, v, err)) != LW_OK)
+            return st;
+    }
+    /* An optional tracked-link path whose answer tells whether Host reached
+     * the origin as the link domain: only a profile that knows how its
+     * origin answers a made-up link can offer one. */
+    v = NULL;
+    st = lw_yaml_str(h, name, "health", "link_probe", false, &v, err);
+    if (st != LW_OK)
+        return st;
+    if (v != NULL) {
+        if (v[0] != '/' || strpbrk(v, " \"'<>\\^`{|}#") != NULL ||
+            has_control(v) || strlen(v) > TEXT_MAX)
+            return bad_value(lw_yaml_get(h, "link_probe"), name,
+                             "health.link_probe", v,
+                             _("it must be a URL path starting with \"/\""),
+                             err);
+        free(p->link_probe);
+        if ((st = dup_into(&p->link_probe, v, err)) != LW_OK)
             return st;
     }
     /* A quoted "" is a valid expected body; a bare `body:` is absent. */
@@ -289,6 +315,9 @@ read_resolvers(const struct lw_ynode *root, const char *name,
         return st;
     if (n == 0 || n > RESOLVERS_MAX) {
         st = lw_err_set(err, LW_ERR_INPUT,
+                        /* TRANSLATORS: "profiles.yaml:4: regions: ...": the
+                         * profiles file, its line, then a key of that file
+                         * (not translated), then the message. */
                         _("%s:%u: resolvers: give between 1 and %d "
                           "addresses"),
                         name, node->line, RESOLVERS_MAX);
@@ -363,6 +392,10 @@ read_region(const struct lw_ynode *item, const char *name, size_t idx,
     for (i = 0; i + 1 < p->n_regions; i++)
         if (strcmp(p->regions[i].key, v) == 0)
             return lw_err_set(err, LW_ERR_INPUT,
+                              /* TRANSLATORS: "profiles.yaml:4: regions:
+                               * ...": the profiles file, its line, then a
+                               * key of that file (not translated), then the
+                               * message. */
                               _("%s:%u: %s: the region \"%s\" is listed "
                                 "twice"),
                               name, lw_yaml_get(item, "key")->line, kp, v);
@@ -429,6 +462,9 @@ read_regions(const struct lw_ynode *root, const char *name,
                           "regions");
     if (regs->type != LW_Y_SEQ || regs->n == 0 || regs->n > REGIONS_MAX)
         return lw_err_set(err, LW_ERR_INPUT,
+                          /* TRANSLATORS: "profiles.yaml:4: regions: ...":
+                           * the profiles file, its line, then a key of that
+                           * file (not translated), then the message. */
                           _("%s:%u: regions: expected a list of 1 to %d "
                             "regions, each a mapping with key, label and "
                             "origin"),

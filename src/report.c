@@ -67,8 +67,19 @@ iso_time(time_t t, char *out, size_t len)
 static const char *
 status_text(enum lw_check_status s)
 {
-    static const char *const words[] = {N_("ok"), N_("WARN"), N_("FAIL"),
-                                        N_("skip"), N_("ERROR")};
+    static const char *const words[] = {
+        /* TRANSLATORS: status of a check in `linkwiz check`'s text table, one
+         * short word (up to 5 columns, or the table shifts); FAIL, WARN and
+         * ERROR are in capitals to stand out. */
+        N_("ok"),
+        /* TRANSLATORS: check status in the text table (see "ok"). */
+        N_("WARN"),
+        /* TRANSLATORS: check status in the text table (see "ok"). */
+        N_("FAIL"),
+        /* TRANSLATORS: check status in the text table (see "ok"). */
+        N_("skip"),
+        /* TRANSLATORS: check status in the text table (see "ok"). */
+        N_("ERROR")};
 
     return _(words[s]);
 }
@@ -132,6 +143,7 @@ indented(struct lw_buf *out, const char *text, const char *lead)
 }
 
 #define STATUS_COLS 6
+#define STATUS_COLS_MAX 12
 #define ID_COLS 19
 
 enum lw_status
@@ -141,11 +153,18 @@ lw_report_text(const struct lw_check_run *run, const struct lw_state *prev,
     const struct lw_check_result *r = lw_check_results(run);
     size_t counts[LW_CHECK_ERROR + 1] = {0};
     struct lw_buf changes = LW_BUF_INIT;
-    size_t lead_cols = STATUS_COLS + ID_COLS;
-    char lead[STATUS_COLS + ID_COLS + 1];
+    size_t status_cols = STATUS_COLS, lead_cols;
+    char lead[STATUS_COLS_MAX + ID_COLS + 1];
     enum lw_status st;
     int i;
 
+    /* The status column fits the widest status word of this language. */
+    for (i = LW_CHECK_PASS; i <= LW_CHECK_ERROR; i++) {
+        size_t w = columns(status_text((enum lw_check_status)i)) + 1;
+        if (w > status_cols)
+            status_cols = w < STATUS_COLS_MAX ? w : STATUS_COLS_MAX;
+    }
+    lead_cols = status_cols + ID_COLS;
     memset(lead, ' ', lead_cols);
     lead[lead_cols] = '\0';
     for (i = 0; i < LW_CK_COUNT; i++) {
@@ -156,11 +175,11 @@ lw_report_text(const struct lw_check_run *run, const struct lw_state *prev,
         counts[c->status]++;
         if (color)
             lw_buf_puts(out, status_color(c->status));
-        pad(out, status_text(c->status), color ? 0 : STATUS_COLS);
+        pad(out, status_text(c->status), color ? 0 : status_cols);
         if (color) {
             size_t w = columns(status_text(c->status));
             lw_buf_puts(out, "\033[0m");
-            while (w++ < STATUS_COLS)
+            while (w++ < status_cols)
                 lw_buf_putc(out, ' ');
         }
         pad(out, lw_check_id_word(c->id), ID_COLS);
@@ -202,6 +221,8 @@ lw_report_text(const struct lw_check_run *run, const struct lw_state *prev,
     if (changes.len > 0) {
         char when[32];
         iso_time(prev->checked_at, when, sizeof(when));
+        /* TRANSLATORS: heading of the list of changes; %s is when the last
+         * check ran (a date and time in the locale's form). */
         lw_buf_printf(out, _("Since the last check (%s):\n"), when);
         indented(out, changes.data, "  ");
     }
@@ -438,6 +459,8 @@ lw_report_changes(const struct lw_check_run *run, const struct lw_state *prev,
     lw_check_agreement(run, &agree, &asked);
     if (f.found && f.agree >= 0 && asked > 0 && (long)agree != f.agree)
         lw_buf_printf(out,
+                      /* TRANSLATORS: how many DNS resolvers now give the
+                       * expected answer, and how many did at the last check. */
                       P_("%1$zu resolver now agrees (was %2$ld).\n",
                          "%1$zu resolvers now agree (was %2$ld).\n", agree),
                       agree, f.agree);
@@ -448,6 +471,8 @@ lw_report_changes(const struct lw_check_run *run, const struct lw_state *prev,
          * warning threshold was crossed. */
         if (na != f.not_after || (was_days >= 21 && now_days < 21))
             lw_buf_printf(out,
+                          /* TRANSLATORS: days left now, and days left at the
+                           * last check. */
                           P_("The certificate expires in %1$d day, was "
                              "%2$d.\n",
                              "The certificate expires in %1$d days, was "

@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "lw/cert.h"
+#include "lw/cloudfront.h"
 #include "lw/csr.h"
 #include "lw/domain.h"
 #include "lw/keygen.h"
@@ -73,6 +74,7 @@ struct run {
     struct lw_chain chain;
     bool have_chain;
     bool conf_changed;
+    bool acm_requested; /* CloudFront: the certificate comes from ACM */
     time_t now;
 };
 
@@ -674,6 +676,130 @@ out:
     return st;
 }
 
+/* ---- CloudFront (cloudfront.h) ---- */
+
+/* What the answers parser checks, again for a setup built elsewhere (the
+ * wizard): no apex, an ARN CloudFront can use, a distribution's name. */
+static enum lw_status
+cf_check_want(const struct lw_config *want, struct lw_err *err)
+{
+    enum lw_status st;
+
+    st = lw_cloudfront_check_domain(want->domain, err);
+    if (st == LW_OK && want->acm_certificate_arn != NULL)
+        st = lw_cloudfront_check_arn(want->acm_certificate_arn, err);
+    if (st == LW_OK && want->distribution_domain != NULL)
+        st = lw_cloudfront_check_dist(want->distribution_domain, err);
+    return st;
+}
+
+/* The request path: an ARN, and no certificate given or installed here,
+ * so the certificate was requested in ACM and its key stays in AWS. */
+static bool
+cf_acm_requested(const struct run *r)
+{
+    return r->want->acm_certificate_arn != NULL &&
+           r->want->certificate == NULL && r->env->cert_data == NULL &&
+           !exists_under(r, r->rep->paths.crt, NULL);
+}
+
+/* The provider's key rule, on the key the CSR and certificate are for. */
+static enum lw_status
+step_cf_key_rule(struct run *r, struct lw_err *err)
+{
+    char warn[512];
+    enum lw_status st;
+
+    st = lw_cloudfront_key_rule(r->key, warn, sizeof(warn), err);
+    if (st != LW_OK) {
+        lw_err_prefix(err, "%s", r->rep->paths.key);
+        return st;
+    }
+    if (warn[0] != '\0')
+        notice(r, LW_NOTICE_WARN, "%s", warn);
+    return LW_OK;
+}
+
+/* The config written for the same setup before, when it differs only in
+ * the caller reference, keeps that reference: an unchanged setup then
+ * writes nothing, and sending the file to CloudFront twice cannot make a
+ * second distribution. */
+static enum lw_status
+cf_config(struct run *r, const struct lw_cf_paths *cp, struct lw_buf *json,
+          struct lw_err *err)
+{
+    const struct lw_region *reg;
+    struct lw_cf_params prm;
+    struct lw_buf old = LW_BUF_INIT;
+    char *ref = NULL;
+    enum lw_status st;
+
+    reg = lw_profile_region(r->env->profile, r->want->region);
+    if (reg == NULL)
+        return lw_err_set(err, LW_ERR_INPUT,
+                          _("region \"%s\" is not in the profile"),
+                          r->want->region);
+    memset(&prm, 0, sizeof(prm));
+    prm.domain = r->want->domain;
+    prm.origin = reg->origin;
+    prm.origin_port = reg->port;
+    prm.acm_arn = r->want->acm_certificate_arn;
+    prm.now = r->now;
+    if (read_under(r, cp->json, CERT_FILE_MAX, &old, NULL) == LW_OK)
+        ref = lw_cloudfront_old_reference(old.data, old.len, r->want->domain);
+    prm.caller_reference = ref;
+    st = lw_cloudfront_config_json(&prm, json, err);
+    if (st == LW_OK && ref != NULL &&
+        !(json->len == old.len && memcmp(json->data, old.data, old.len) == 0)) {
+        lw_buf_reset(json);
+        prm.caller_reference = NULL;
+        st = lw_cloudfront_config_json(&prm, json, err);
+    }
+    free(ref);
+    lw_buf_free(&old);
+    return st;
+}
+
+/* The files for ACM (the leaf alone, the intermediates) when the
+ * certificate is here, and the distribution config once the ARN is
+ * known. */
+static enum lw_status
+step_cloudfront(struct run *r, struct lw_err *err)
+{
+    struct lw_buf leaf = LW_BUF_INIT, inter = LW_BUF_INIT, json = LW_BUF_INIT;
+    struct lw_cf_paths cp;
+    enum lw_status st;
+
+    st = lw_cloudfront_paths(r->want->domain, &cp, err);
+    if (st != LW_OK)
+        goto out;
+    if (r->have_chain) {
+        st = lw_cloudfront_split_chain(&r->chain, &leaf, &inter, err);
+        if (st == LW_OK)
+            st = install(r, cp.leaf, leaf.data, leaf.len, 0644, 0755, 0, NULL,
+                         err);
+        if (st == LW_OK && inter.len > 0) {
+            st = install(r, cp.chain, inter.data, inter.len, 0644, 0755, 0,
+                         NULL, err);
+            r->rep->cf_chain_file = true;
+        }
+        if (st != LW_OK)
+            goto out;
+    }
+    if (r->want->acm_certificate_arn != NULL) {
+        st = cf_config(r, &cp, &json, err);
+        if (st == LW_OK)
+            st = install(r, cp.json, json.data, json.len, 0644, 0755, 0, NULL,
+                         err);
+        r->rep->cf_config_written = st == LW_OK;
+    }
+out:
+    lw_buf_free(&leaf);
+    lw_buf_free(&inter);
+    lw_buf_free(&json);
+    return st;
+}
+
 enum lw_status
 lw_setup_run(const struct lw_setup_env *env, const struct lw_config *want,
              struct lw_setup_report *rep, struct lw_err *err)
@@ -695,11 +821,9 @@ lw_setup_run(const struct lw_setup_env *env, const struct lw_config *want,
     if (st != LW_OK)
         goto out;
     if (want->method == LW_METHOD_CLOUDFRONT) {
-        st = lw_err_set(err, LW_ERR_REFUSED, "%s",
-                        _("the CloudFront method is not available in this "
-                          "version of linkwiz"));
-        lw_err_hint(err, "%s", _("Use method: nginx."));
-        goto out;
+        st = cf_check_want(want, err);
+        if (st != LW_OK)
+            goto out;
     }
     if (!env->dry_run) {
         st = lw_lock_acquire(env->state_path, 0, &lock, err);
@@ -722,7 +846,8 @@ lw_setup_run(const struct lw_setup_env *env, const struct lw_config *want,
         goto out;
     {
         struct lw_domain d;
-        if (lw_domain_parse(want->domain, &d, NULL) == LW_OK && d.apex)
+        if (want->method == LW_METHOD_NGINX &&
+            lw_domain_parse(want->domain, &d, NULL) == LW_OK && d.apex)
             notice(&r, LW_NOTICE_WARN,
                    _("%s is the apex of its zone: a CNAME cannot live there, "
                      "so its DNS record must be an A/AAAA record pointing "
@@ -740,12 +865,31 @@ lw_setup_run(const struct lw_setup_env *env, const struct lw_config *want,
     if (st != LW_OK)
         goto out;
 
-    if ((st = step_key(&r, err)) != LW_OK ||
-        (st = step_csr(&r, err)) != LW_OK ||
-        (st = step_cert(&r, err)) != LW_OK)
+    r.acm_requested = want->method == LW_METHOD_CLOUDFRONT &&
+                      cf_acm_requested(&r);
+    if (!r.acm_requested &&
+        ((st = step_key(&r, err)) != LW_OK ||
+         (want->method == LW_METHOD_CLOUDFRONT &&
+          (st = step_cf_key_rule(&r, err)) != LW_OK) ||
+         (st = step_csr(&r, err)) != LW_OK ||
+         (st = step_cert(&r, err)) != LW_OK))
         goto undo;
 
-    if (r.have_chain) {
+    if (want->method == LW_METHOD_CLOUDFRONT) {
+        if (r.have_chain || r.acm_requested) {
+            st = step_cloudfront(&r, err);
+            if (st != LW_OK)
+                goto undo;
+            r.next.phase = LW_PHASE_INSTALLED;
+        } else {
+            r.next.phase = LW_PHASE_WAITING_CERT;
+        }
+        if (!r.have_chain) {
+            free(r.next.cert_fingerprint);
+            r.next.cert_fingerprint = NULL;
+            r.next.cert_not_after = 0;
+        }
+    } else if (r.have_chain) {
         st = step_nginx_conf(&r, err);
         if (st != LW_OK)
             goto undo;
@@ -756,7 +900,8 @@ lw_setup_run(const struct lw_setup_env *env, const struct lw_config *want,
         r.next.cert_fingerprint = NULL;
         r.next.cert_not_after = 0;
     }
-    if (r.next.phase == LW_PHASE_INSTALLED && env->run_nginx &&
+    if (want->method == LW_METHOD_NGINX &&
+        r.next.phase == LW_PHASE_INSTALLED && env->run_nginx &&
         !env->dry_run && lw_install_count(r.txn) > 0) {
         st = step_nginx_test(&r, err);
         if (st != LW_OK)
@@ -765,7 +910,8 @@ lw_setup_run(const struct lw_setup_env *env, const struct lw_config *want,
     st = step_state(&r, err);
     if (st != LW_OK)
         goto undo;
-    if (r.next.phase == LW_PHASE_INSTALLED && env->run_nginx &&
+    if (want->method == LW_METHOD_NGINX &&
+        r.next.phase == LW_PHASE_INSTALLED && env->run_nginx &&
         !env->dry_run && want->nginx_reload && lw_install_count(r.txn) > 0) {
         st = step_nginx_reload(&r, err);
         if (st != LW_OK)
@@ -778,6 +924,7 @@ lw_setup_run(const struct lw_setup_env *env, const struct lw_config *want,
     }
 
     rep->phase = r.next.phase;
+    rep->cf_acm_requested = r.acm_requested;
     if (lw_install_count(r.txn) == 0)
         rep->outcome = LW_SETUP_UNCHANGED;
     else if (r.next.phase == LW_PHASE_INSTALLED)

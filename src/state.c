@@ -286,6 +286,8 @@ read_check(const struct lw_ynode *item, const char *name, size_t idx,
         return st;
     if (!word_ok(id, CHECK_ID_MAX, "._")) {
         snprintf(kp, sizeof(kp), "%s.id", path);
+        /* TRANSLATORS: completes "state.yaml:7: id: \"x\" is not %s": what a
+         * value should have been. */
         return bad_value(lw_yaml_get(item, "id"), name, kp, _("a check id"),
                          err);
     }
@@ -334,6 +336,8 @@ read_last_check(const struct lw_ynode *root, const char *name,
         return LW_OK;
     if (res->type != LW_Y_SEQ || res->n > CHECKS_MAX)
         return lw_err_set(err, LW_ERR_INPUT,
+                          /* TRANSLATORS: state file, line, then a key of the
+                           * state file (not translated). */
                           _("%s:%u: last_check.results: expected a list of at "
                             "most %d check results"),
                           name, res->line, CHECKS_MAX);
@@ -388,6 +392,8 @@ read_state(const struct lw_ynode *root, const char *name, struct lw_state *s,
         if (v[0] != '/' || strlen(v) >= LW_PATH_MAX ||
             strpbrk(v, "\n\r\t") != NULL)
             return bad_value(lw_yaml_get(root, "certificate_source"), name,
+                             /* TRANSLATORS: completes "...: \"x\" is not
+                              * %s": what a value should have been. */
                              "certificate_source", _("an absolute path"), err);
         if ((st = dup_into(&s->config.certificate, v, err)) != LW_OK)
             return st;
@@ -466,6 +472,8 @@ lw_state_parse(const char *data, size_t len, const char *name,
     st = lw_yaml_uint(root, name, "", "linkwiz_state", true, ULONG_MAX,
                       &version, err);
     if (st == LW_OK && version == 0)
+        /* TRANSLATORS: completes "...: \"x\" is not %s": what a value should
+         * have been. */
         st = bad_value(ver, name, "linkwiz_state", _("a state version"), err);
     if (st != LW_OK) {
         hint_bad(err);
@@ -776,6 +784,7 @@ lw_lock_acquire(const char *state_path, int wait_ms, struct lw_lock **out,
             continue;
         if (e != EWOULDBLOCK) {
             close(fd);
+            /* TRANSLATORS: %s is a path; the system's reason follows. */
             return lw_err_errno(err, e, _("cannot lock %s"), lockpath);
         }
         waited = elapsed_ms(&start);
@@ -806,6 +815,7 @@ lw_lock_acquire(const char *state_path, int wait_ms, struct lw_lock **out,
     if (ftruncate(fd, 0) != 0 || pwrite(fd, pidtext, (size_t)n, 0) != n) {
         e = errno;
         close(fd);
+        /* TRANSLATORS: %s is a path; the system's reason follows. */
         return lw_err_errno(err, e, _("cannot write %s"), lockpath);
     }
     lock = malloc(sizeof(*lock));

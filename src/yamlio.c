@@ -125,13 +125,20 @@ describe(const struct lw_ynode *node, char *out, size_t outlen)
 
     switch (node->type) {
     case LW_Y_MAP:
+        /* TRANSLATORS: what was found where a value was expected: completes
+         * "expected true or false, found a mapping" (a YAML mapping: key:
+         * value lines). */
         snprintf(out, outlen, "%s", _("a mapping"));
         break;
     case LW_Y_SEQ:
+        /* TRANSLATORS: what was found: completes "expected ..., found a
+         * list". */
         snprintf(out, outlen, "%s", _("a list"));
         break;
     case LW_Y_SCALAR:
         if (lw_yaml_is_null(node)) {
+            /* TRANSLATORS: what was found: completes "expected ..., found an
+             * empty value". */
             snprintf(out, outlen, "%s", _("an empty value"));
         } else {
             lw_yaml_sanitize(node->value, v, sizeof(v));
@@ -688,6 +695,8 @@ lw_yaml_str(const struct lw_ynode *map, const char *name, const char *path,
         return st;
     if (v->type != LW_Y_SCALAR) {
         keypath(kp, sizeof(kp), path, key);
+        /* TRANSLATORS: what was expected: completes "expected a text value,
+         * found ...". */
         return wrong_type(v, name, kp, _("a text value"), err);
     }
     *out = v->value;
@@ -716,6 +725,8 @@ lw_yaml_bool(const struct lw_ynode *map, const char *name, const char *path,
         }
     }
     keypath(kp, sizeof(kp), path, key);
+    /* TRANSLATORS: what was expected: completes "expected true or false,
+     * found ..."; true and false are YAML words: keep them. */
     return wrong_type(v, name, kp, _("true or false"), err);
 }
 
@@ -735,6 +746,8 @@ lw_yaml_uint(const struct lw_ynode *map, const char *name, const char *path,
         return st;
     keypath(kp, sizeof(kp), path, key);
     if (v->type != LW_Y_SCALAR || !v->plain || v->value[0] == '\0')
+        /* TRANSLATORS: what was expected: completes "expected a whole
+         * number, found ...". */
         return wrong_type(v, name, kp, _("a whole number"), err);
     for (p = v->value; *p != '\0'; p++) {
         if (*p < '0' || *p > '9')

@@ -54,6 +54,9 @@ on_job_wake(struct lw_job *job, void *ud)
     case LW_STEP_NGINX:
         ops = &lw_step_nginx;
         break;
+    case LW_STEP_CLOUDFRONT:
+        ops = &lw_step_cloudfront;
+        break;
     default:
         break;
     }
@@ -179,11 +182,6 @@ lw_wiz_reload_state(struct lw_wiz *w)
 void
 lw_wiz_date(time_t t, char *out, size_t len)
 {
-    struct tm tm;
-
-    if (t == 0 || gmtime_r(&t, &tm) == NULL) {
-        snprintf(out, len, "-");
-        return;
-    }
-    strftime(out, len, "%Y-%m-%d", &tm);
+    /* People read these: the locale's own date form. */
+    lw_nls_date(t, false, out, len);
 }

@@ -19,6 +19,7 @@ static const struct binding bindings[] = {
     {'\n', false, LW_ACT_NEXT},
     {27, false, LW_ACT_BACK},
     {KEY_F(1), true, LW_ACT_HELP},
+    {KEY_F(2), true, LW_ACT_LANG},
     {KEY_F(10), true, LW_ACT_QUIT},
     {CTRL('q'), false, LW_ACT_QUIT},
     {CTRL('c'), false, LW_ACT_CANCEL},

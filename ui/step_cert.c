@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lw/cert.h"
+#include "lw/cloudfront.h"
 #include "lw/install.h"
 #include "lw/keygen.h"
 #include "lw/nls.h"
@@ -85,6 +86,13 @@ validate(struct lw_wiz *w, struct cert_step *p, const char *data, size_t len,
             snprintf(p->msg, sizeof(p->msg), "%s %s", err.msg, err.hint);
         else
             snprintf(p->msg, sizeof(p->msg), "%s", err.msg);
+        return false;
+    }
+    if (w->cfg.method == LW_METHOD_CLOUDFRONT &&
+        lw_cloudfront_key_rule(X509_get0_pubkey(sk_X509_value(chain.certs, 0)),
+                               NULL, 0, &err) != LW_OK) {
+        snprintf(p->msg, sizeof(p->msg), "%s %s", err.msg, err.hint);
+        lw_chain_free(&chain);
         return false;
     }
     lw_wiz_date(chain.not_after, date, sizeof(date));
@@ -199,15 +207,23 @@ cert_draw(struct lw_wiz *w, void *priv, WINDOW *win)
 {
     struct cert_step *p = priv;
     const struct lw_ui *ui = &w->ui;
-    int width = getmaxx(win), height = getmaxy(win), y = 0, fy, ay, ah;
+    int width = getmaxx(win), height = getmaxy(win), y = 0, fy, ay, ah, fx;
     char line[LW_ERR_MSG_MAX + LW_ERR_HINT_MAX + 80];
 
     y += lw_ui_para(ui, win, y, 0, width, 2, LW_UI_NORMAL,
                     _("Give the signed certificate chain from your CA: the "
                       "path of its file, or paste it below.")) + 1;
-    lw_ui_put(ui, win, y, 0, 7, LW_UI_NORMAL, _("File:"));
+    /* The field starts after the label, however long its translation
+     * (a third of the width at most: the label is shortened then). */
+    fx = lw_ui_cols(ui, _("File:")) + 1;
+    if (fx < 7)
+        fx = 7;
+    if (fx > width / 3)
+        fx = width / 3;
+    /* TRANSLATORS: label before the path field of the certificate. */
+    lw_ui_put(ui, win, y, 0, fx - 1, LW_UI_NORMAL, _("File:"));
     fy = y;
-    lw_input_draw(ui, &p->path, win, y++, 7, width - 8, false);
+    lw_input_draw(ui, &p->path, win, y++, fx, width - fx - 1, false);
     y++;
     lw_ui_put(ui, win, y++, 0, width, LW_UI_NORMAL,
               _("Or paste the PEM text (then Enter on an empty line):"));
@@ -234,7 +250,7 @@ cert_draw(struct lw_wiz *w, void *priv, WINDOW *win)
         lw_ui_para(ui, win, y, 0, width, height - y, LW_UI_FAIL, line);
     }
     if (p->focus == F_PATH)
-        lw_input_draw(ui, &p->path, win, fy, 7, width - 8, true);
+        lw_input_draw(ui, &p->path, win, fy, fx, width - fx - 1, true);
     else if (p->focus == F_PASTE)
         lw_area_draw(ui, &p->area, win, ay, 0, ah, width, true);
 }
@@ -307,7 +323,8 @@ cert_next(struct lw_wiz *w, void *priv)
         return LW_STEP_NONE;
     }
     w->cert_ok = true;
-    return LW_STEP_NGINX;
+    return w->cfg.method == LW_METHOD_CLOUDFRONT ? LW_STEP_CLOUDFRONT
+                                                 : LW_STEP_NGINX;
 }
 
 static bool
@@ -324,6 +341,9 @@ cert_hints(struct lw_wiz *w, void *priv)
 {
     (void)w;
     (void)priv;
+    /* TRANSLATORS: a key hint in the wizard's bottom bar: the key, then one
+     * or two words. Keep the key name as it is; the whole bar must fit 80
+     * columns. Tab moves to the next field. */
     return _("Tab field");
 }
 
@@ -338,6 +358,8 @@ cert_fini(struct lw_wiz *w, void *priv)
 }
 
 const struct lw_step_ops lw_step_cert = {
+    /* TRANSLATORS: a step's name in the wizard's side list: at most 12
+     * columns (6 Japanese characters), or it is shortened with an ellipsis. */
     .name = N_("Certificate"),
     .title = N_("The signed certificate"),
     .help = N_("Your CA sends the certificate for the CSR, usually with one "

@@ -39,11 +39,15 @@ change_draw(struct lw_wiz *w, void *priv, WINDOW *win)
 
     if (w->nginx_where[0] != '\0' && !w->have_old)
         snprintf(line, sizeof(line),
+                 /* TRANSLATORS: the first %s is a warning sign (!), the
+                  * second the domain set up before. */
                  _("%s %s is already the link-tracking domain on this "
                    "server (nginx server block in %s)."),
                  lw_ui_glyph(ui, LW_G_WARN), w->prev_domain, w->nginx_where);
     else
         snprintf(line, sizeof(line),
+                 /* TRANSLATORS: the first %s is a warning sign (!), the
+                  * second the domain set up before. */
                  _("%s %s is already set up as the link-tracking domain."),
                  lw_ui_glyph(ui, LW_G_WARN), w->prev_domain);
     y += lw_ui_para(ui, win, y, 0, width, 3, LW_UI_WARN, line) + 1;
@@ -53,12 +57,16 @@ change_draw(struct lw_wiz *w, void *priv, WINDOW *win)
                "(and the provider's setting must change too)."),
              w->prev_domain, w->cfg.domain);
     y += lw_ui_para(ui, win, y, 0, width, 5, LW_UI_NORMAL, line) + 1;
+    /* TRANSLATORS: a choice; %s is the domain set up before. */
     snprintf(item, sizeof(item), _("Keep %s (recommended)"), w->prev_domain);
     lw_choice_item(ui, win, y++, 0, width, p->choice.sel == 0, true, item);
+    /* TRANSLATORS: a choice; %s is the new domain. */
     snprintf(item, sizeof(item), _("Change to %s"), w->cfg.domain);
     lw_choice_item(ui, win, y++, 0, width, p->choice.sel == 1, true, item);
     y++;
     if (p->choice.sel == 1) {
+        /* TRANSLATORS: %s is the new domain, which the operator must type
+         * exactly. */
         snprintf(line, sizeof(line), _("To confirm, type %s:"),
                  w->cfg.domain);
         y += lw_ui_para(ui, win, y, 0, width, 2, LW_UI_NORMAL, line);
@@ -125,6 +133,8 @@ change_text(struct lw_wiz *w, void *priv)
 }
 
 const struct lw_step_ops lw_step_change = {
+    /* TRANSLATORS: a step's name in the wizard's side list: at most 12
+     * columns (6 Japanese characters), or it is shortened with an ellipsis. */
     .name = N_("Change?"),
     .title = N_("The link-tracking domain would change"),
     .help = N_("Every tracked link in messages you have already sent points "

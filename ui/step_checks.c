@@ -202,15 +202,49 @@ detail_index(const struct checks_step *p, const struct lw_check_result *res)
     return -1;
 }
 
+/* The status column of the table, for people (the check ids beside them
+ * stay as they are). */
+static const char *
+status_text(enum lw_check_status s)
+{
+    static const char *const words[] = {
+        /* TRANSLATORS: a check's status in the wizard's table, one short word
+         * (up to 8 columns; a longer one is shortened with "…"). */
+        N_("pass"),
+        /* TRANSLATORS: a check's status in the wizard's table (see
+         * "pass"). */
+        N_("warn"),
+        /* TRANSLATORS: a check's status in the wizard's table (see
+         * "pass"). */
+        N_("fail"),
+        /* TRANSLATORS: a check's status in the wizard's table (see
+         * "pass"). */
+        N_("skip"),
+        /* TRANSLATORS: a check's status in the wizard's table (see
+         * "pass"). */
+        N_("error")};
+
+    return _(words[s]);
+}
+
+#define STATUS_COLS_MAX 8
+
 static void
 draw_table(struct lw_wiz *w, struct checks_step *p, WINDOW *win, int y)
 {
     const struct lw_check_result *res = lw_check_results(w->check);
     const struct lw_ui *ui = &w->ui;
-    int width = getmaxx(win), height = getmaxy(win), i, d;
+    int width = getmaxx(win), height = getmaxy(win), i, d, sw = 5, xid;
     struct lw_buf below = LW_BUF_INIT;
     char line[1024];
 
+    /* The status column is as wide as its widest word in this language. */
+    for (i = LW_CHECK_PASS; i <= LW_CHECK_ERROR; i++)
+        if (lw_ui_cols(ui, status_text((enum lw_check_status)i)) > sw)
+            sw = lw_ui_cols(ui, status_text((enum lw_check_status)i));
+    if (sw > STATUS_COLS_MAX)
+        sw = STATUS_COLS_MAX;
+    xid = 2 + sw + 1;
     for (i = 0; i < LW_CK_COUNT; i++) {
         const struct lw_check_result *r = &res[i];
         int x = 0;
@@ -219,15 +253,18 @@ draw_table(struct lw_wiz *w, struct checks_step *p, WINDOW *win, int y)
                                                  : LW_UI_DIM,
                        glyph_of(ui, r)) + 1;
         x = 2;
-        lw_ui_put(ui, win, y, x, 5, r->done ? style_of(r->status) : LW_UI_DIM,
-                  r->done ? lw_check_status_word(r->status) : "");
-        x = 8;
+        lw_ui_put(ui, win, y, x, sw, r->done ? style_of(r->status) : LW_UI_DIM,
+                  r->done ? status_text(r->status) : "");
+        x = xid;
         lw_ui_put(ui, win, y, x, 18, sel ? LW_UI_SEL : LW_UI_NORMAL,
                   lw_check_id_word((enum lw_check_id)i));
-        x = 26;
-        lw_ui_put(ui, win, y, x, width - x, LW_UI_NORMAL,
-                  r->done && r->summary != NULL ? r->summary
-                                                : (r->done ? "" : _("running")));
+        x = xid + 18;
+        if (r->done)
+            lw_ui_put(ui, win, y, x, width - x, LW_UI_NORMAL,
+                      r->summary != NULL ? r->summary : "");
+        else
+            /* TRANSLATORS: a check not finished yet. */
+            lw_ui_put(ui, win, y, x, width - x, LW_UI_NORMAL, _("running"));
         y++;
     }
     y++;
@@ -276,11 +313,16 @@ draw_resolvers(struct lw_wiz *w, WINDOW *win, int y)
                                    : lw_ui_glyph(ui, LW_G_FAIL))
                             : lw_ui_glyph(ui, LW_G_RUN));
         snprintf(line, sizeof(line), "%s%s", v[i].server.label,
+                 /* TRANSLATORS: after a resolver's address: this one is
+                  * an authoritative name server of the zone.  Keep it
+                  * short (the column is 24 wide). */
                  v[i].authoritative ? _(" (auth.)") : "");
         lw_ui_put(ui, win, y, 2, 24, LW_UI_NORMAL, line);
         if (v[i].done && v[i].answer != NULL)
             snprintf(line, sizeof(line), "%s  TTL %u", v[i].answer, v[i].ttl);
         else
+            /* TRANSLATORS: a resolver's state in the per-resolver view:
+             * it gave no answer / the query is still out. */
             snprintf(line, sizeof(line), "%s",
                      v[i].done ? _("no answer") : _("asking"));
         lw_ui_put(ui, win, y, 27, width - 27, LW_UI_NORMAL, line);
@@ -308,23 +350,32 @@ checks_draw(struct lw_wiz *w, void *priv, WINDOW *win)
     for (i = 0; i < LW_CK_COUNT; i++)
         done += res[i].done;
     if (!w->check_done)
+        /* TRANSLATORS: "Checking link.example.com: 4 of 13 done". */
         snprintf(line, sizeof(line), _("Checking %s: %d of %d done"),
                  w->old.config.domain, done, (int)LW_CK_COUNT);
     else if (p->watch)
         snprintf(line, sizeof(line),
+                 /* TRANSLATORS: "link.example.com: fail; checking again in
+                  * 5 seconds"; the second %s is a translated status word
+                  * (pass, warn, fail...).  Use %1$s, %2$s, %3$d to
+                  * reorder. */
                  P_("%s: %s; checking again in %d second",
                     "%s: %s; checking again in %d seconds", p->countdown),
                  w->old.config.domain,
-                 lw_check_status_word(lw_check_overall(w->check)),
-                 p->countdown);
+                 status_text(lw_check_overall(w->check)), p->countdown);
     else {
         size_t agree = 0, asked = 0;
         lw_check_agreement(w->check, &agree, &asked);
         snprintf(line, sizeof(line),
+                 /* TRANSLATORS: "link.example.com: pass in 0.8 s; 3 of 4
+                  * resolvers agree": domain, a translated status word,
+                  * seconds, how many resolvers give the expected answer,
+                  * how many were asked (the plural follows this one).  Use
+                  * %1$s ... %5$zu to reorder. */
                  P_("%s: %s in %.1f s; %zu of %zu resolver agrees",
                     "%s: %s in %.1f s; %zu of %zu resolvers agree", asked),
                  w->old.config.domain,
-                 lw_check_status_word(lw_check_overall(w->check)),
+                 status_text(lw_check_overall(w->check)),
                  lw_check_elapsed_ms(w->check) / 1000.0, agree, asked);
     }
     lw_ui_put(ui, win, y++, 0, width, LW_UI_HEAD, line);
@@ -412,6 +463,8 @@ checks_fini(struct lw_wiz *w, void *priv)
 }
 
 const struct lw_step_ops lw_step_checks = {
+    /* TRANSLATORS: a step's name in the wizard's side list: at most 12
+     * columns (6 Japanese characters), or it is shortened with an ellipsis. */
     .name = N_("Checks"),
     .title = N_("Live checks"),
     .help = N_("Every check runs at once: DNS at each resolver, the TLS "

@@ -96,6 +96,8 @@ csr_draw(struct lw_wiz *w, void *priv, WINDOW *win)
     case CS_RUNNING: {
         unsigned long steps = w->job != NULL ? lw_job_steps(w->job) : 0;
         snprintf(line, sizeof(line),
+                 /* TRANSLATORS: key type (RSA 2048), domain, then a spinner
+                  * character. Use %1$s %2$s %3$c to reorder. */
                  _("Making the %s key and the CSR for %s %c"),
                  lw_keyspec_name(&w->cfg.key), w->cfg.domain,
                  spinner[(p->spin + steps / 4) % 4]);
@@ -126,6 +128,9 @@ csr_draw(struct lw_wiz *w, void *priv, WINDOW *win)
         break;
     case CS_DONE:
         snprintf(line, sizeof(line),
+                 /* TRANSLATORS: "RSA 2048 key /etc/pki/tls/private/x.key,
+                  * CSR /etc/pki/tls/certs/x.csr. ...": key type, key path,
+                  * CSR path (%1$s %2$s %3$s to reorder). */
                  _("%s key %s, CSR %s. Send this CSR to your CA:"),
                  w->key_desc, w->paths.key, w->paths.csr);
         y += lw_ui_para(ui, win, y, 0, width, 2, LW_UI_OK, line);
@@ -171,6 +176,9 @@ csr_hints(struct lw_wiz *w, void *priv)
 {
     (void)w;
     (void)priv;
+    /* TRANSLATORS: a key hint in the wizard's bottom bar: the key, then one
+     * or two words. Keep the key name as it is; the whole bar must fit 80
+     * columns. The arrows are the Up and Down keys. */
     return _("\u2191\u2193 scroll");
 }
 
@@ -184,6 +192,8 @@ csr_fini(struct lw_wiz *w, void *priv)
 }
 
 const struct lw_step_ops lw_step_csr = {
+    /* TRANSLATORS: a step's name in the wizard's side list: at most 12
+     * columns (6 Japanese characters), or it is shortened with an ellipsis. */
     .name = N_("Key & CSR"),
     .title = N_("The key and the certificate signing request"),
     .help = N_("The private key was written with mode 0600 and never "

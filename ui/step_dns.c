@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lw/cloudfront.h"
 #include "lw/nls.h"
 #include "lw/ui/step.h"
 
@@ -79,6 +80,42 @@ dns_enter(struct lw_wiz *w, void *priv, bool back)
     p->host[sizeof(p->host) - 1] = '\0';
 }
 
+/* CloudFront: one CNAME to the distribution (an apex was refused at the
+ * setup: a CNAME cannot live there). */
+static void
+dns_draw_cloudfront(struct lw_wiz *w, WINDOW *win)
+{
+    const struct lw_ui *ui = &w->ui;
+    struct lw_buf rec = LW_BUF_INIT;
+    int width = getmaxx(win), y = 0;
+    char line[1024];
+
+    snprintf(line, sizeof(line),
+             _("Create this record in the DNS zone of %s, at your DNS "
+               "provider:"),
+             w->have_dom && w->dom.zone[0] != '\0' ? w->dom.zone
+                                                    : w->cfg.domain);
+    y += lw_ui_para(ui, win, y, 0, width, 3, LW_UI_NORMAL, line) + 1;
+    lw_cloudfront_dns_record(w->cfg.domain,
+                             w->cfg.distribution_domain != NULL
+                                 ? w->cfg.distribution_domain
+                                 : "dXXXX.cloudfront.net",
+                             &rec);
+    lw_ui_put(ui, win, y++, 2, width - 2, LW_UI_HEAD,
+              rec.data != NULL ? rec.data : "");
+    y++;
+    lw_buf_free(&rec);
+    y += lw_ui_para(ui, win, y, 0, width, 4, LW_UI_NORMAL,
+                    _("If the name has a record already (an old "
+                      "distribution, or an A record), replace it: a CNAME "
+                      "must be the only record at its name.")) + 1;
+    lw_ui_para(ui, win, y, 0, width, 6, LW_UI_NORMAL,
+               _("A new record can take from minutes to hours to be seen "
+                 "everywhere, and a new distribution some minutes to deploy. "
+                 "The next step checks both; press w there to watch until "
+                 "all checks pass."));
+}
+
 static void
 dns_draw(struct lw_wiz *w, void *priv, WINDOW *win)
 {
@@ -88,7 +125,13 @@ dns_draw(struct lw_wiz *w, void *priv, WINDOW *win)
     bool apex = w->have_dom && w->dom.apex;
     char line[1024];
 
+    if (w->cfg.method == LW_METHOD_CLOUDFRONT) {
+        dns_draw_cloudfront(w, win);
+        return;
+    }
+
     snprintf(line, sizeof(line),
+             /* TRANSLATORS: %s is the zone (the domain's parent). */
              _("Create this record in the DNS zone of %s, at your DNS "
                "provider:"),
              w->have_dom && w->dom.zone[0] != '\0' ? w->dom.zone
@@ -97,6 +140,9 @@ dns_draw(struct lw_wiz *w, void *priv, WINDOW *win)
     if (!apex) {
         snprintf(line, sizeof(line), "%s.  CNAME  %s%s", w->cfg.domain,
                  p->host[0] != '\0' ? p->host
+                                    /* TRANSLATORS: placeholder in a DNS
+                                     * record, shown when the host name is
+                                     * unknown; keep the angle brackets. */
                                     : _("<this server's host name>"),
                  p->host[0] != '\0' ? "." : "");
         lw_ui_put(ui, win, y++, 2, width - 2, LW_UI_HEAD, line);
@@ -119,6 +165,8 @@ dns_draw(struct lw_wiz *w, void *priv, WINDOW *win)
     }
     if (p->n_addrs == 0 && apex) {
         snprintf(line, sizeof(line), "%s.  A  %s", w->cfg.domain,
+                 /* TRANSLATORS: placeholder in a DNS record; keep the angle
+                  * brackets. */
                  _("<this server's public IPv4 address>"));
         lw_ui_put(ui, win, y++, 2, width - 2, LW_UI_HEAD, line);
     }
@@ -139,6 +187,8 @@ dns_next(struct lw_wiz *w, void *priv)
 }
 
 const struct lw_step_ops lw_step_dns = {
+    /* TRANSLATORS: a step's name in the wizard's side list: at most 12
+     * columns (6 Japanese characters), or it is shortened with an ellipsis. */
     .name = N_("DNS"),
     .title = N_("The DNS record"),
     .help = N_("People's mail programs must find this server under the "

@@ -70,7 +70,8 @@ domain_draw(struct lw_wiz *w, void *priv, WINDOW *win)
                       "subdomain of your own domain such as "
                       "link.example.com. The provider's setting for it "
                       "must name exactly the same host.")) + 1;
-    lw_ui_put(ui, win, y, 0, 8, LW_UI_NORMAL, _("Domain:"));
+    /* TRANSLATORS: the label above the input field. */
+    lw_ui_put(ui, win, y, 0, width, LW_UI_NORMAL, _("Domain:"));
     fy = ++y;
     y += 2;
     if (p->ok) {
@@ -148,6 +149,14 @@ domain_next(struct lw_wiz *w, void *priv)
     return prev[0] != '\0' ? LW_STEP_CHANGE : LW_STEP_REGION;
 }
 
+/* The message under the field was made in the old language. */
+static void
+domain_relang(struct lw_wiz *w, void *priv)
+{
+    (void)w;
+    revalidate(priv);
+}
+
 static bool
 domain_text(struct lw_wiz *w, void *priv)
 {
@@ -157,6 +166,8 @@ domain_text(struct lw_wiz *w, void *priv)
 }
 
 const struct lw_step_ops lw_step_domain = {
+    /* TRANSLATORS: a step's name in the wizard's side list: at most 12
+     * columns (6 Japanese characters), or it is shortened with an ellipsis. */
     .name = N_("Domain"),
     .title = N_("The link-tracking domain"),
     .help = N_("Type the host name your tracked links use, for example "
@@ -174,4 +185,5 @@ const struct lw_step_ops lw_step_domain = {
     .key = domain_key,
     .next = domain_next,
     .text_mode = domain_text,
+    .relang = domain_relang,
 };

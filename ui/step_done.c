@@ -45,6 +45,7 @@ done_draw(struct lw_wiz *w, void *priv, WINDOW *win)
     char line[1024];
 
     if (w->changes.len > 0) {
+        /* TRANSLATORS: heading above the list of files written. */
         lw_ui_put(ui, win, y++, 0, width, LW_UI_HEAD, _("Written:"));
         y += lw_ui_para(ui, win, y, 2, width - 2, 8, LW_UI_NORMAL,
                         w->changes.data);
@@ -54,6 +55,9 @@ done_draw(struct lw_wiz *w, void *priv, WINDOW *win)
     }
     y++;
     snprintf(line, sizeof(line),
+             /* TRANSLATORS: provider name, where its setting is (e.g.
+              * Settings > Link tracking), the domain. Use %1$s %2$s %3$s to
+              * reorder. */
              _("Last step: in %s (%s), enter %s as the link-tracking "
                "domain and press Verify."),
              prof->provider, prof->settings, w->cfg.domain);
@@ -104,6 +108,7 @@ save_answers(struct lw_wiz *w, struct done_step *p)
         lw_write_atomic(path, out.data, out.len, 0644, &err) != LW_OK)
         goto fail;
     snprintf(p->msg, sizeof(p->msg),
+             /* TRANSLATORS: %s is the path of the answers file. */
              _("Saved %s. It has no certificate: each server makes its own "
                "key and CSR."),
              path);
@@ -148,6 +153,9 @@ done_next(struct lw_wiz *w, void *priv)
 
     (void)priv;
     lw_wiz_finish(w, LW_WIZARD_DONE,
+                  /* TRANSLATORS: printed after the wizard ends: domain,
+                   * provider, where its setting is, domain. Use %1$s ...
+                   * %4$s to reorder. */
                   _("linkwiz: %s is set up. Last step: in %s (%s), enter %s "
                     "and press Verify.\n"),
                   w->cfg.domain, prof->provider, prof->settings,
@@ -169,10 +177,15 @@ done_hints(struct lw_wiz *w, void *priv)
 {
     (void)w;
     (void)priv;
+    /* TRANSLATORS: a key hint in the wizard's bottom bar: the key, then one
+     * or two words. Keep the key name as it is; the whole bar must fit 80
+     * columns. The key s is not translated: it saves an answers file. */
     return _("s save answers");
 }
 
 const struct lw_step_ops lw_step_done = {
+    /* TRANSLATORS: a step's name in the wizard's side list: at most 12
+     * columns (6 Japanese characters), or it is shortened with an ellipsis. */
     .name = N_("Done"),
     .title = N_("Done"),
     .help = N_("The files listed were written (each replaced file has a "

@@ -56,6 +56,8 @@ find_existing(struct lw_wiz *w, struct key_step *p)
         snprintf(p->existing, sizeof(p->existing), "%s",
                  lw_keyspec_name(&have));
     else
+        /* TRANSLATORS: stands for a key type in "A %s key is already in %s",
+         * when the file cannot be read. */
         snprintf(p->existing, sizeof(p->existing), "%s", _("unreadable"));
 out:
     EVP_PKEY_free(key);
@@ -68,7 +70,8 @@ key_enter(struct lw_wiz *w, void *priv, bool back)
     struct key_step *p = priv;
     int i;
 
-    p->choice.n = cloudfront(w) ? 1 : N_SPECS;
+    /* CloudFront: RSA 2048, or the certificate requested in ACM. */
+    p->choice.n = cloudfront(w) ? 2 : N_SPECS;
     if (!p->filled) {
         p->filled = true;
         lw_input_set(&p->org, w->cfg.organization ? w->cfg.organization : "");
@@ -76,10 +79,12 @@ key_enter(struct lw_wiz *w, void *priv, bool back)
     }
     if (!back) {
         p->choice.sel = 0;
-        for (i = 0; i < p->choice.n; i++)
+        for (i = 0; i < p->choice.n && !cloudfront(w); i++)
             if (specs[i].type == w->cfg.key.type &&
                 specs[i].bits == w->cfg.key.bits)
                 p->choice.sel = i;
+        if (cloudfront(w) && w->cf_request)
+            p->choice.sel = 1;
         p->focus = F_LIST;
     }
     p->msg[0] = '\0';
@@ -91,7 +96,7 @@ key_draw(struct lw_wiz *w, void *priv, WINDOW *win)
 {
     struct key_step *p = priv;
     const struct lw_ui *ui = &w->ui;
-    int width = getmaxx(win), y = 0, i, fy_org, fy_c;
+    int width = getmaxx(win), y = 0, i, fy_org, fy_c, lc, fx;
     char line[1024];
 
     if (cloudfront(w)) {
@@ -106,24 +111,46 @@ key_draw(struct lw_wiz *w, void *priv, WINDOW *win)
                           "smaller and faster.")) + 1;
     }
     for (i = 0; i < p->choice.n; i++) {
-        snprintf(line, sizeof(line), "%s%s", lw_keyspec_name(&specs[i]),
-                 i == 0 ? _(" (recommended)") : "");
+        if (cloudfront(w) && i == 1)
+            snprintf(line, sizeof(line), "%s",
+                     _("No key here: I request the certificate in ACM (the "
+                       "key never leaves AWS)"));
+        else
+            snprintf(line, sizeof(line), "%s%s", lw_keyspec_name(&specs[i]),
+                     /* TRANSLATORS: after a key type such as "RSA 2048";
+                      * mind the leading space. */
+                     i == 0 ? _(" (recommended)") : "");
         lw_choice_item(ui, win, y++, 0, width, p->choice.sel == i,
                        p->focus == F_LIST, line);
     }
     y++;
     lw_ui_put(ui, win, y++, 0, width, LW_UI_NORMAL,
               _("Certificate subject (optional; Tab moves between fields):"));
-    lw_ui_put(ui, win, y, 2, 16, LW_UI_NORMAL, _("Organization:"));
+    /* The fields line up after the longer label, as translated (at most
+     * a third of the width: a longer label is shortened). */
+    lc = lw_ui_cols(ui, _("Organization:"));
+    if (lw_ui_cols(ui, _("Country (2):")) > lc)
+        lc = lw_ui_cols(ui, _("Country (2):"));
+    fx = 2 + (lc + 1 > 16 ? lc + 1 : 16);
+    if (fx > width / 3)
+        fx = width / 3;
+    /* TRANSLATORS: label before the field for the CSR's O= (organization
+     * name). */
+    lw_ui_put(ui, win, y, 2, fx - 3, LW_UI_NORMAL, _("Organization:"));
     fy_org = y++;
-    lw_input_draw(ui, &p->org, win, fy_org, 18, width - 19,
+    lw_input_draw(ui, &p->org, win, fy_org, fx, width - fx - 1,
                   p->focus == F_ORG);
-    lw_ui_put(ui, win, y, 2, 16, LW_UI_NORMAL, _("Country (2):"));
+    /* TRANSLATORS: label before the field for the CSR's C= (a two-letter
+     * country code such as DE). */
+    lw_ui_put(ui, win, y, 2, fx - 3, LW_UI_NORMAL, _("Country (2):"));
     fy_c = y++;
-    lw_input_draw(ui, &p->country, win, fy_c, 18, 4, p->focus == F_COUNTRY);
+    lw_input_draw(ui, &p->country, win, fy_c, fx, 4, p->focus == F_COUNTRY);
     y++;
     if (p->existing[0] != '\0') {
         snprintf(line, sizeof(line),
+                 /* TRANSLATORS: "A RSA 2048 key is already in
+                  * /etc/pki/tls/private/x.key": key type, then path. Use
+                  * %1$s and %2$s to reorder. */
                  _("A %s key is already in %s: it is reused, not replaced. "
                    "Remove that file first to have a new key made."),
                  p->existing, w->paths.key);
@@ -133,9 +160,9 @@ key_draw(struct lw_wiz *w, void *priv, WINDOW *win)
         lw_ui_para(ui, win, y, 0, width, 3, LW_UI_FAIL, p->msg);
     /* Leave the cursor in the focused field. */
     if (p->focus == F_ORG)
-        lw_input_draw(ui, &p->org, win, fy_org, 18, width - 19, true);
+        lw_input_draw(ui, &p->org, win, fy_org, fx, width - fx - 1, true);
     else if (p->focus == F_COUNTRY)
-        lw_input_draw(ui, &p->country, win, fy_c, 18, 4, true);
+        lw_input_draw(ui, &p->country, win, fy_c, fx, 4, true);
 }
 
 static enum lw_key_ret
@@ -200,9 +227,14 @@ key_next(struct lw_wiz *w, void *priv)
     if (!set_str(&w->cfg.organization, org) ||
         !set_str(&w->cfg.country, country))
         return LW_STEP_NONE;
-    w->cfg.key = specs[p->choice.sel];
     w->unsaved = true;
-    return cloudfront(w) ? LW_STEP_CLOUDFRONT : LW_STEP_CSR;
+    if (cloudfront(w)) {
+        w->cf_request = p->choice.sel == 1;
+        w->cfg.key = specs[0];
+        return w->cf_request ? LW_STEP_CLOUDFRONT : LW_STEP_CSR;
+    }
+    w->cfg.key = specs[p->choice.sel];
+    return LW_STEP_CSR;
 }
 
 static bool
@@ -219,10 +251,15 @@ key_hints(struct lw_wiz *w, void *priv)
 {
     (void)w;
     (void)priv;
+    /* TRANSLATORS: a key hint in the wizard's bottom bar: the key, then one
+     * or two words. Keep the key name as it is; the whole bar must fit 80
+     * columns. Tab moves to the next field. */
     return _("Tab field");
 }
 
 const struct lw_step_ops lw_step_key = {
+    /* TRANSLATORS: a step's name in the wizard's side list: at most 12
+     * columns (6 Japanese characters), or it is shortened with an ellipsis. */
     .name = N_("Key"),
     .title = N_("Private key and certificate subject"),
     .help = N_("The key pair is made on this server and never leaves it; "

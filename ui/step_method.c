@@ -71,14 +71,17 @@ method_next(struct lw_wiz *w, void *priv)
 }
 
 const struct lw_step_ops lw_step_method = {
+    /* TRANSLATORS: a step's name in the wizard's side list: at most 12
+     * columns (6 Japanese characters), or it is shortened with an ellipsis. */
     .name = N_("Method"),
     .title = N_("How HTTPS is served"),
     .help = N_("NGINX: this server terminates HTTPS and proxies to the "
                "tracking host.  linkwiz writes the key, the certificate and "
                "the server block, and tests them with nginx -t.\n\n"
                "CloudFront: Amazon's CDN does it; the certificate goes to "
-               "ACM.  This version of linkwiz prepares the key and CSR "
-               "screens for it; the rest comes in a later version.\n\n"
+               "ACM (us-east-1).  linkwiz writes the files for ACM and "
+               "the distribution config, and shows the AWS commands and "
+               "console steps; it never calls AWS itself.\n\n"
                "Keys: arrows choose, Enter goes on, Esc goes back."),
     .priv_size = sizeof(struct method_step),
     .enter = method_enter,

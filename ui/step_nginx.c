@@ -154,6 +154,7 @@ nginx_draw(struct lw_wiz *w, void *priv, WINDOW *win)
     int width = getmaxx(win), height = getmaxy(win), y = 0, vh;
     char line[512];
 
+    /* TRANSLATORS: %s is the path of the nginx configuration file. */
     snprintf(line, sizeof(line), _("To be written to %s:"), w->paths.conf);
     lw_ui_put(ui, win, y++, 0, width, LW_UI_NORMAL, line);
     vh = p->state == NG_SHOW ? height - 5 : height - 9;
@@ -233,6 +234,9 @@ nginx_hints(struct lw_wiz *w, void *priv)
 {
     (void)w;
     (void)priv;
+    /* TRANSLATORS: a key hint in the wizard's bottom bar: the key, then one
+     * or two words. Keep the key name as it is; the whole bar must fit 80
+     * columns. */
     return _("PgUp/PgDn scroll");
 }
 
@@ -247,6 +251,8 @@ nginx_fini(struct lw_wiz *w, void *priv)
 }
 
 const struct lw_step_ops lw_step_nginx = {
+    /* TRANSLATORS: a step's name in the wizard's side list: at most 12
+     * columns (6 Japanese characters), or it is shortened with an ellipsis. */
     .name = N_("NGINX"),
     .title = N_("The nginx server block"),
     .help = N_("This is the server block linkwiz writes: HTTPS and plain "

@@ -40,6 +40,7 @@ region_draw(struct lw_wiz *w, void *priv, WINDOW *win)
     char line[1024];
 
     snprintf(line, sizeof(line),
+             /* TRANSLATORS: %s is the email provider's name. */
              _("%s runs its tracking host in each region. Choose the region "
                "of your %s account: the proxy passes clicks on to that "
                "region's tracking host. (%s shows it.)"),
@@ -47,6 +48,9 @@ region_draw(struct lw_wiz *w, void *priv, WINDOW *win)
     y += lw_ui_para(ui, win, y, 0, width, 5, LW_UI_NORMAL, line) + 1;
     for (i = 0; i < p->choice.n && y < getmaxy(win); i++) {
         const struct lw_region *r = &prof->regions[i];
+        /* TRANSLATORS: "Europe (eu): tracking host track-eu.customer.io":
+         * region label, region key, host name. Use %1$s, %2$s, %3$s to
+         * reorder. */
         snprintf(line, sizeof(line), _("%s (%s): tracking host %s"),
                  _(r->label), r->key, r->origin);
         lw_choice_item(ui, win, y++, 0, width, p->choice.sel == i, true, line);
@@ -82,6 +86,8 @@ region_next(struct lw_wiz *w, void *priv)
 }
 
 const struct lw_step_ops lw_step_region = {
+    /* TRANSLATORS: a step's name in the wizard's side list: at most 12
+     * columns (6 Japanese characters), or it is shortened with an ellipsis. */
     .name = N_("Region"),
     .title = N_("The provider's region"),
     .help = N_("The region is where your account lives at the provider "

@@ -47,6 +47,9 @@ draw_existing(struct lw_wiz *w, WINDOW *win, int *y)
     *y += lw_ui_para(ui, win, *y, 0, width, 2, LW_UI_NORMAL,
                      _("linkwiz has set this server up before:"));
     (*y)++;
+    /* TRANSLATORS: the labels of this block (Domain:, Method:, Region:,
+     * Status:, Certificate:, Last check:) are padded with spaces so the
+     * values line up: keep them aligned in your language. */
     snprintf(line, sizeof(line), _("Domain:       %s"), s->config.domain);
     lw_ui_put(ui, win, (*y)++, 2, width - 2, LW_UI_NORMAL, line);
     snprintf(line, sizeof(line), _("Method:       %s"),
@@ -54,6 +57,7 @@ draw_existing(struct lw_wiz *w, WINDOW *win, int *y)
                                                  : _("Amazon CloudFront"));
     lw_ui_put(ui, win, (*y)++, 2, width - 2, LW_UI_NORMAL, line);
     if (reg != NULL)
+        /* TRANSLATORS: region label (e.g. Europe), then its tracking host. */
         snprintf(line, sizeof(line), _("Region:       %s (%s)"), _(reg->label),
                  reg->origin);
     else
@@ -67,6 +71,8 @@ draw_existing(struct lw_wiz *w, WINDOW *win, int *y)
         long days = (long)((s->cert_not_after - time(NULL)) / 86400);
         lw_wiz_date(s->cert_not_after, date, sizeof(date));
         snprintf(line, sizeof(line),
+                 /* TRANSLATORS: a date in the locale's form, then the days
+                  * left. */
                  P_("Certificate:  valid until %s (%ld day left)",
                     "Certificate:  valid until %s (%ld days left)", days),
                  date, days);
@@ -81,6 +87,8 @@ draw_existing(struct lw_wiz *w, WINDOW *win, int *y)
                 bad++;
         lw_wiz_date(s->checked_at, date, sizeof(date));
         snprintf(line, sizeof(line),
+                 /* TRANSLATORS: a date in the locale's form, then how many
+                  * checks did not pass. */
                  P_("Last check:   %s, %zu check not passing",
                     "Last check:   %s, %zu checks not passing", bad),
                  date, bad);
@@ -104,6 +112,9 @@ welcome_draw(struct lw_wiz *w, void *priv, WINDOW *win)
         break;
     case K_NGINX:
         snprintf(line, sizeof(line),
+                 /* TRANSLATORS: the first %s is a file and line
+                  * (conf.d/x.conf:3), the second the domain; use %1$s and
+                  * %2$s to reorder. */
                  _("An nginx server block (%s) already proxies %s to the "
                    "provider's tracking host, but linkwiz has no saved "
                    "setup for it."),
@@ -116,6 +127,8 @@ welcome_draw(struct lw_wiz *w, void *priv, WINDOW *win)
         break;
     default:
         snprintf(line, sizeof(line),
+                 /* TRANSLATORS: %s is the email provider's name (e.g.
+                  * Customer.io). */
                  _("This wizard sets up HTTPS for your %s link-tracking "
                    "domain: a private key and a certificate signing "
                    "request, the certificate from your CA, an nginx proxy "
@@ -128,6 +141,7 @@ welcome_draw(struct lw_wiz *w, void *priv, WINDOW *win)
                           "is written before the key step.")) + 1;
         if (w->old_problem[0] != '\0') {
             snprintf(line, sizeof(line),
+                     /* TRANSLATORS: %s is the reason (an error message). */
                      _("The saved setup could not be read: %s. It will be "
                        "moved aside when this setup is saved."),
                      w->old_problem);
@@ -139,6 +153,7 @@ welcome_draw(struct lw_wiz *w, void *priv, WINDOW *win)
         lw_choice_item(ui, win, y++, 0, width, p->choice.sel == 0, true,
                        _("Revalidate: run the live checks now"));
         lw_choice_item(ui, win, y++, 0, width, p->choice.sel == 1, true,
+                       /* TRANSLATORS: a choice on the welcome screen. */
                        _("Change the setup"));
     } else if (p->kind == K_WAITING) {
         lw_choice_item(ui, win, y++, 0, width, p->choice.sel == 0, true,
@@ -147,6 +162,8 @@ welcome_draw(struct lw_wiz *w, void *priv, WINDOW *win)
                        _("Change the setup"));
     } else {
         lw_choice_item(ui, win, y++, 0, width, true, true,
+                       /* TRANSLATORS: the only choice on the welcome screen
+                        * of a new setup. */
                        _("Start the setup"));
     }
 }
@@ -179,6 +196,8 @@ welcome_next(struct lw_wiz *w, void *priv)
 }
 
 const struct lw_step_ops lw_step_welcome = {
+    /* TRANSLATORS: a step's name in the wizard's side list: at most 12
+     * columns (6 Japanese characters), or it is shortened with an ellipsis. */
     .name = N_("Welcome"),
     .title = N_("Welcome"),
     .help = N_("linkwiz walks you through HTTPS for the link-tracking "

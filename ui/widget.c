@@ -219,14 +219,46 @@ lw_ui_cols(const struct lw_ui *ui, const char *s)
     return lw_ui_wcols(buf);
 }
 
-/* Draw the first characters of ws that fit in maxcols columns. */
+/* Draw ws in at most maxcols columns.  What does not fit is cut at a
+ * character boundary (a double-width character never half drawn) and
+ * ends in an ellipsis, so a shortened label says so and never runs into
+ * its neighbour. */
 static int
-put_wide(WINDOW *win, int y, int x, int maxcols, attr_t a, const wchar_t *ws,
-         size_t n)
+put_wide(const struct lw_ui *ui, WINDOW *win, int y, int x, int maxcols,
+         attr_t a, const wchar_t *ws, size_t n)
 {
-    int cols = 0;
+    const wchar_t *ell = ui->utf8 ? L"\u2026" : L"...";
+    int ell_cols = ui->utf8 ? 1 : 3;
+    int cols = 0, total;
     size_t i;
 
+    total = 0;
+    for (i = 0; i < n; i++) {
+        int c = wcwidth(ws[i]);
+        total += c > 0 ? c : 0;
+    }
+    if (total > maxcols && maxcols > ell_cols) {
+        /* Room for the ellipsis after what is kept. */
+        for (i = 0; i < n; i++) {
+            int c = wcwidth(ws[i]);
+            if (c < 0)
+                c = 0;
+            if (cols + c > maxcols - ell_cols)
+                break;
+            cols += c;
+        }
+        /* No space left dangling before the ellipsis. */
+        while (i > 0 && ws[i - 1] == L' ') {
+            i--;
+            cols--;
+        }
+        wattron(win, a);
+        if (i > 0)
+            mvwaddnwstr(win, y, x, ws, (int)i);
+        mvwaddwstr(win, y, x + cols, ell);
+        wattroff(win, a);
+        return cols + ell_cols;
+    }
     for (i = 0; i < n; i++) {
         int c = wcwidth(ws[i]);
         if (c < 0)
@@ -253,7 +285,17 @@ lw_ui_put(const struct lw_ui *ui, WINDOW *win, int y, int x, int maxcols,
     if (s == NULL || maxcols <= 0)
         return 0;
     n = lw_ui_decode(ui, s, strlen(s), true, buf, LINE_MAX_CHARS, NULL);
-    return put_wide(win, y, x, maxcols, lw_ui_attr(ui, style), buf, n);
+    return put_wide(ui, win, y, x, maxcols, lw_ui_attr(ui, style), buf, n);
+}
+
+/* Characters a line must not start with (Japanese and Chinese closing
+ * punctuation): no line break before them. */
+static bool
+no_break_before(wchar_t c)
+{
+    return c == L'\u3002' || c == L'\u3001' || c == L'\u300d' ||
+           c == L'\u300f' || c == L'\uff09' || c == L'\uff0c' ||
+           c == L'\uff0e' || c == L'\uff1a' || c == L'\u30fc';
 }
 
 int
@@ -272,10 +314,12 @@ lw_ui_para(const struct lw_ui *ui, WINDOW *win, int y, int x, int width,
 
         n = lw_ui_decode(ui, s + pos, len - pos, true, buf, LINE_MAX_CHARS,
                          &used);
-        /* Word-wrap this line. */
+        /* Word-wrap this line: at a space, or after a double-width
+         * character (Japanese has no spaces between words). */
         do {
             size_t end = start, brk = 0;
             int cols = 0;
+            bool last;
             while (end < n) {
                 int c = wcwidth(buf[end]);
                 if (c < 0)
@@ -285,11 +329,27 @@ lw_ui_para(const struct lw_ui *ui, WINDOW *win, int y, int x, int width,
                 cols += c;
                 if (buf[end] == L' ')
                     brk = end;
+                else if (c == 2 && end + 1 < n &&
+                         !no_break_before(buf[end + 1]))
+                    brk = end + 1;
                 end++;
             }
             if (end < n && brk > start)
                 end = brk;
-            if (maxrows >= 0 && win != NULL) {
+            /* The last row allowed, with text left over: it ends in an
+             * ellipsis instead of stopping silently. */
+            last = maxrows >= 0 && rows == maxrows - 1 &&
+                   (end < n || pos + used + 1 < len);
+            if (maxrows >= 0 && win != NULL && last) {
+                int drawn = put_wide(ui, win, y + rows, x, width, a,
+                                     buf + start, n - start);
+                if (end >= n && drawn + (ui->utf8 ? 1 : 3) <= width) {
+                    wattron(win, a);
+                    mvwaddwstr(win, y + rows, x + drawn,
+                               ui->utf8 ? L"\u2026" : L"...");
+                    wattroff(win, a);
+                }
+            } else if (maxrows >= 0 && win != NULL) {
                 wattron(win, a);
                 mvwaddnwstr(win, y + rows, x, buf + start,
                             (int)(end - start));

@@ -22,7 +22,9 @@
 #define MIN_COLS 80
 #define MIN_ROWS 24
 #define SIDE_COLS 14 /* the side list, then a line, then the content */
+#define SIDE_COLS_MAX 20 /* wider for long translations, up to this */
 #define HIST_MAX 64
+#define LANGS_MAX 32
 
 static const struct lw_step_ops *const step_ops[LW_STEP_COUNT] = {
     [LW_STEP_WELCOME] = &lw_step_welcome,
@@ -47,6 +49,9 @@ struct driver {
     enum lw_step_id hist[HIST_MAX];
     int nhist;
     bool help;
+    bool lang_menu;   /* F2: the language menu covers the content */
+    char langs[LANGS_MAX][LW_LANG_MAX]; /* "en", then the catalogs */
+    struct lw_choice lang;
     bool confirm_quit;
     bool too_small;
     WINDOW *content;
@@ -178,10 +183,31 @@ interrupt(void)
 
 /* ---- drawing ---- */
 
+static bool step_listed(enum lw_step_id id);
+
+/* Columns of the side list: its names as translated now (German is long)
+ * decide, from SIDE_COLS up to SIDE_COLS_MAX; a longer name is shortened
+ * with an ellipsis. */
+static int
+side_cols(void)
+{
+    int cols = SIDE_COLS, i;
+
+    for (i = 0; i < LW_STEP_COUNT; i++) {
+        int c;
+        if (!step_listed((enum lw_step_id)i))
+            continue;
+        c = lw_ui_cols(&drv->w.ui, _(step_ops[i]->name)) + 3;
+        if (c > cols)
+            cols = c;
+    }
+    return cols < SIDE_COLS_MAX ? cols : SIDE_COLS_MAX;
+}
+
 static void
 make_content(void)
 {
-    int x = cur_ops()->wide ? 0 : SIDE_COLS + 2;
+    int x = cur_ops()->wide ? 0 : side_cols() + 2;
     int rows = LINES - 5, cols = COLS - x;
 
     if (drv->content != NULL && drv->content_rows == rows &&
@@ -209,8 +235,9 @@ step_listed(enum lw_step_id id)
         return w->cfg.method == LW_METHOD_CLOUDFRONT;
     case LW_STEP_CSR:
     case LW_STEP_CERT:
+        /* CloudFront with the certificate requested in ACM: no key here. */
+        return w->cfg.method == LW_METHOD_NGINX || !w->cf_request;
     case LW_STEP_NGINX:
-    case LW_STEP_DNS:
         return w->cfg.method == LW_METHOD_NGINX;
     default:
         return true;
@@ -221,7 +248,7 @@ static void
 draw_side(void)
 {
     const struct lw_ui *ui = &drv->w.ui;
-    int y = 3, i;
+    int y = 3, i, side = side_cols();
 
     for (i = 0; i < LW_STEP_COUNT && y < LINES - 2; i++) {
         bool cur = i == (int)drv->cur;
@@ -230,15 +257,80 @@ draw_side(void)
         if (cur)
             lw_ui_put(ui, stdscr, y, 0, 2, LW_UI_HEAD,
                       lw_ui_glyph(ui, LW_G_MARK));
-        lw_ui_put(ui, stdscr, y, 2, SIDE_COLS - 2,
+        lw_ui_put(ui, stdscr, y, 2, side - 2,
                   cur ? LW_UI_SEL : LW_UI_NORMAL, _(step_ops[i]->name));
         y++;
     }
     /* Drawn as a character, not the alternate character set, so screen
      * captures read the same everywhere. */
     for (y = 1; y < LINES - 2; y++)
-        lw_ui_put(ui, stdscr, y, SIDE_COLS, 1, LW_UI_DIM,
+        lw_ui_put(ui, stdscr, y, side, 1, LW_UI_DIM,
                   ui->utf8 ? "\u2502" : "|");
+}
+
+/* One key hint of the bottom bar; drop: 0 always shown, else the order
+ * in which hints make room when the bar is too narrow (1 first). */
+struct hint {
+    const char *text;
+    int drop;
+};
+
+static bool
+hint_shown(const struct hint *h, int level)
+{
+    return h->text[0] != '\0' && (h->drop == 0 || h->drop > level);
+}
+
+/* Columns the bar takes with the hints of this level and this gap. */
+static int
+hints_cols(const struct lw_ui *ui, const struct hint *h, size_t n, int level,
+           int gap)
+{
+    int total = 0, shown = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (!hint_shown(&h[i], level))
+            continue;
+        total += (shown++ > 0 ? gap : 0) + lw_ui_cols(ui, h[i].text);
+    }
+    return total;
+}
+
+/* Lay the hints out by their width in columns (translations differ in
+ * length; Japanese characters take two columns): three spaces between
+ * them, two when tight, then the droppable ones go, least needed first.
+ * Whatever is still too wide is shortened with an ellipsis when drawn. */
+static void
+layout_hints(const struct lw_ui *ui, const struct hint *h, size_t n,
+             char *out, size_t len)
+{
+    struct lw_buf b = LW_BUF_INIT;
+    int level = 0, gap = 3;
+    bool first = true;
+    size_t i;
+
+    while (hints_cols(ui, h, n, level, gap) > COLS - 1 && level < 3) {
+        if (gap == 3) {
+            gap = 2;
+        } else {
+            gap = 3;
+            level++;
+        }
+    }
+    if (hints_cols(ui, h, n, level, gap) > COLS - 1)
+        gap = 2;
+    lw_buf_putc(&b, ' ');
+    for (i = 0; i < n; i++) {
+        if (!hint_shown(&h[i], level))
+            continue;
+        if (!first)
+            lw_buf_printf(&b, "%*s", gap, "");
+        lw_buf_puts(&b, h[i].text);
+        first = false;
+    }
+    snprintf(out, len, "%s", b.data != NULL ? b.data : "");
+    lw_buf_free(&b);
 }
 
 static void
@@ -254,6 +346,8 @@ draw_bars(void)
     attrset(lw_ui_attr(ui, LW_UI_TITLE));
     mvhline(0, 0, ' ', COLS);
     if (drv->w.cfg.domain[0] != '\0')
+        /* TRANSLATORS: the title bar (80 columns); %s is the link-tracking
+         * domain. */
         snprintf(title, sizeof(title), _(" linkwiz: HTTPS for %s"),
                  drv->w.have_dom ? drv->w.dom.display : drv->w.cfg.domain);
     else
@@ -266,6 +360,9 @@ draw_bars(void)
     if (drv->confirm_quit)
         lw_ui_put(ui, stdscr, LINES - 2, 1, COLS - 2, LW_UI_WARN,
                   drv->w.job != NULL
+                      /* TRANSLATORS: the quit question on the message line
+                       * (at most 78 columns). The keys y and n are not
+                       * translated: keep "y" and "n". */
                       ? _("Quit? The files are being written; they will be "
                           "put back. y quit, n stay")
                       : _("Quit? What you chose here is not saved yet. "
@@ -278,16 +375,48 @@ draw_bars(void)
     /* Key hints. */
     text = ops->text_mode != NULL &&
            ops->text_mode(&drv->w, drv->priv[drv->cur]);
-    if (drv->help)
-        snprintf(bar, sizeof(bar), "%s",
-                 _(" Esc close help"));
-    else {
+    if (drv->help) {
+        /* TRANSLATORS: a key hint in the wizard's bottom bar: the key, then
+         * one or two words. Keep the key name as it is; the whole bar must
+         * fit 80 columns. */
+        const struct hint h[] = {{_("Esc close help"), 0}};
+        layout_hints(ui, h, 1, bar, sizeof(bar));
+    } else if (drv->lang_menu) {
+        const struct hint h[] = {
+            /* TRANSLATORS: a key hint of the language menu (F2): Enter
+             * chooses the language.  Keep the key name as it is. */
+            {_("Enter choose"), 0},
+            /* TRANSLATORS: a key hint of the language menu: Esc closes
+             * it. */
+            {_("Esc close"), 0}};
+        layout_hints(ui, h, 2, bar, sizeof(bar));
+    } else {
         if (ops->hints != NULL)
             extra = ops->hints(&drv->w, drv->priv[drv->cur]);
-        snprintf(bar, sizeof(bar), " %s   %s   %s   %s%s%s",
-                 _("Enter next"), _("Esc back"), _("F1 help"),
-                 text ? _("^Q quit") : _("q quit"),
-                 extra != NULL ? "   " : "", extra != NULL ? extra : "");
+        {
+            const struct hint h[] = {
+                /* TRANSLATORS: a key hint in the wizard's bottom bar: the
+                 * key, then one or two words. Keep the key name as it is;
+                 * the whole bar must fit 80 columns. Enter goes to the next
+                 * step, Esc back to the previous one, F1 shows help, F2 the
+                 * language menu, q (^Q = Ctrl-Q in a text field) quits. */
+                {_("Enter next"), 0},
+                /* TRANSLATORS: a key hint of the bottom bar (see "Enter
+                 * next"). */
+                {_("Esc back"), 3},
+                /* TRANSLATORS: a key hint of the bottom bar (see "Enter
+                 * next"). */
+                {_("F1 help"), 2},
+                /* TRANSLATORS: a key hint of the bottom bar (see "Enter
+                 * next"). */
+                {_("F2 language"), 1},
+                /* TRANSLATORS: a key hint of the bottom bar (see "Enter
+                 * next"); ^Q is Ctrl-Q. */
+                {text ? _("^Q quit") : _("q quit"), 0},
+                {extra != NULL ? extra : "", 0},
+            };
+            layout_hints(ui, h, sizeof(h) / sizeof(h[0]), bar, sizeof(bar));
+        }
     }
     attrset(lw_ui_attr(ui, LW_UI_TITLE));
     mvhline(LINES - 1, 0, ' ', COLS);
@@ -303,6 +432,8 @@ draw_too_small(void)
 
     erase();
     snprintf(msg, sizeof(msg),
+             /* TRANSLATORS: %d×%d is the terminal's width×height now; use
+              * %1$d and %2$d to reorder. */
              _("The terminal is too small (need 80\u00d724, have "
                "%d\u00d7%d)."),
              COLS, LINES);
@@ -315,6 +446,96 @@ draw_too_small(void)
     curs_set(0);
     wnoutrefresh(stdscr);
     doupdate();
+}
+
+/* ---- the language menu (F2) ---- */
+
+/* List English and every catalog found, the one in use selected.  The
+ * directory is read here, on F2, never while drawing. */
+static void
+open_lang_menu(void)
+{
+    char cur[LW_LANG_MAX];
+    size_t n, i;
+
+    snprintf(drv->langs[0], LW_LANG_MAX, "en");
+    n = 1 + lw_nls_languages(drv->langs + 1, LANGS_MAX - 1);
+    lw_nls_current(cur, sizeof(cur));
+    drv->lang.n = (int)n;
+    drv->lang.sel = 0;
+    for (i = 0; i < n; i++)
+        if (strcmp(drv->langs[i], cur) == 0)
+            drv->lang.sel = (int)i;
+    drv->lang_menu = true;
+}
+
+/* Switch to the chosen language.  Everything typed stays where it is:
+ * the steps keep their state, their static text is translated when drawn
+ * and what they made earlier is made again (relang). */
+static void
+choose_lang(void)
+{
+    struct lw_wiz *w = &drv->w;
+    const char *code = drv->langs[drv->lang.sel];
+    int s;
+
+    drv->lang_menu = false;
+    if (!lw_nls_set_language(code)) {
+        lw_wiz_status(w, true,
+                      /* TRANSLATORS: %s is a language's own name (e.g.
+                       * Deutsch). */
+                      _("%s cannot be shown here: the system has no UTF-8 "
+                        "locale for messages."),
+                      lw_nls_language_name(code));
+        return;
+    }
+    w->status[0] = '\0';
+    for (s = 0; s < LW_STEP_COUNT; s++)
+        if (step_ops[s]->relang != NULL)
+            step_ops[s]->relang(w, drv->priv[s]);
+    clearok(curscr, TRUE);
+}
+
+static void
+draw_lang_menu(void)
+{
+    const struct lw_ui *ui = &drv->w.ui;
+    WINDOW *win = drv->content;
+    int width = drv->content_cols - 1, y = 0, i;
+
+    y += lw_ui_para(ui, win, y, 0, width, 3, LW_UI_NORMAL,
+                    _("The language of the wizard (what you typed is "
+                      "kept):")) + 1;
+    for (i = 0; i < drv->lang.n && y < drv->content_rows; i++)
+        lw_choice_item(ui, win, y++, 2, width - 2, i == drv->lang.sel, true,
+                       lw_nls_language_name(drv->langs[i]));
+    if (drv->lang.n == 1 && y + 1 < drv->content_rows) {
+        char line[512];
+        snprintf(line, sizeof(line),
+                 /* TRANSLATORS: %s is a directory. */
+                 _("No translations were found in %s."),
+                 lw_nls_localedir());
+        lw_ui_para(ui, win, y + 1, 0, width, 3, LW_UI_DIM, line);
+    }
+}
+
+static void
+lang_key(const struct lw_key *k)
+{
+    if (lw_choice_key(&drv->lang, k))
+        return;
+    switch (k->act) {
+    case LW_ACT_NEXT:
+        choose_lang();
+        break;
+    case LW_ACT_BACK:
+    case LW_ACT_LANG:
+    case LW_ACT_QUIT:
+        drv->lang_menu = false;
+        break;
+    default:
+        break;
+    }
 }
 
 static void
@@ -334,21 +555,25 @@ draw(void)
     erase();
     if (!ops->wide)
         draw_side();
-    lw_ui_put(&w->ui, stdscr, 1, ops->wide ? 0 : SIDE_COLS + 2,
-              COLS - SIDE_COLS - 2, LW_UI_HEAD, _(ops->title));
+    lw_ui_put(&w->ui, stdscr, 1, ops->wide ? 0 : side_cols() + 2,
+              COLS - (ops->wide ? 0 : side_cols() + 2), LW_UI_HEAD,
+              /* TRANSLATORS: heading of the language menu (F2). */
+              drv->lang_menu ? _("Language") : _(ops->title));
     draw_bars();
     wnoutrefresh(stdscr);
     if (drv->content == NULL)
         goto out;
     werase(drv->content);
-    if (drv->help) {
+    if (drv->lang_menu) {
+        draw_lang_menu();
+    } else if (drv->help) {
         lw_ui_para(&w->ui, drv->content, 0, 0, drv->content_cols - 1,
                    drv->content_rows, LW_UI_NORMAL, _(ops->help));
     } else {
         text = ops->text_mode != NULL && ops->text_mode(w, drv->priv[drv->cur]);
         ops->draw(w, drv->priv[drv->cur], drv->content);
     }
-    curs_set(text && !drv->confirm_quit ? 1 : 0);
+    curs_set(text && !drv->confirm_quit && !drv->lang_menu ? 1 : 0);
     wnoutrefresh(drv->content);
 out:
     doupdate();
@@ -389,8 +614,9 @@ handle_key(int rc, wint_t wc, bool burst)
         do_resize();
         return;
     }
-    text = !drv->help && !drv->confirm_quit && !drv->too_small &&
-           ops->text_mode != NULL && ops->text_mode(w, drv->priv[drv->cur]);
+    text = !drv->help && !drv->lang_menu && !drv->confirm_quit &&
+           !drv->too_small && ops->text_mode != NULL &&
+           ops->text_mode(w, drv->priv[drv->cur]);
     k = lw_keys_map(rc, wc, text);
     k.burst = burst;
     w->dirty = true;
@@ -414,6 +640,15 @@ handle_key(int rc, wint_t wc, bool burst)
     if (drv->too_small) {
         if (k.act == LW_ACT_QUIT)
             request_quit();
+        return;
+    }
+    if (drv->lang_menu) {
+        lang_key(&k);
+        return;
+    }
+    if (k.act == LW_ACT_LANG) {
+        drv->help = false;
+        open_lang_menu();
         return;
     }
     if (drv->help) {

@@ -262,6 +262,14 @@ void lw_check_eval_caa(const char *const *caa, size_t n, const char *owner,
                        X509 *leaf, const char *domain,
                        struct lw_check_result *r);
 
+/* dns.caa for CloudFront when the certificate was requested in ACM
+ * (lw_cloudfront_acm_requested): Amazon (amazon.com, amazontrust.com,
+ * awstrust.com or amazonaws.com) must be allowed; warn otherwise.  caa,
+ * n, owner as for lw_check_eval_caa. */
+void lw_check_eval_caa_acm(const char *const *caa, size_t n,
+                           const char *owner, const char *domain,
+                           struct lw_check_result *r);
+
 /* The TLS checks for the probes of every address of the name: out[0..4]
  * are tls.handshake, tls.chain, tls.hostname, tls.expiry and tls.key.
  * With several addresses each is judged and the worst kept, naming the
@@ -289,6 +297,14 @@ void lw_check_eval_key(enum lw_method method, EVP_PKEY *key,
 void lw_check_eval_health(const struct lw_http_resp *resp, const char *url,
                           const char *expected_body,
                           struct lw_check_result *r);
+
+/* CloudFront's tracked-link probe (GET https://<domain>LW_CF_PROBE_PATH,
+ * no redirects followed), part of http.health: fail when the answer says
+ * "Invalid link security token" (the distribution does not forward Host;
+ * the hint says to forward all headers), skip when it could not be
+ * fetched, pass otherwise.  url for messages. */
+void lw_check_eval_link_probe(const struct lw_http_resp *resp,
+                              const char *url, struct lw_check_result *r);
 
 /* files.key: the installed key under root exists, is mode 0600 and
  * matches the installed certificate's public key.  Reads the files. */

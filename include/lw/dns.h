@@ -66,6 +66,12 @@ struct lw_dns_answer {
     size_t n_authority;
     long elapsed_ms;
     char error[160]; /* for people, when outcome != ANSWERED */
+    /* Addition: the additional section (glue: A/AAAA of the NS names of
+     * an NS answer; OPT shows as type 41).  Empty when the section is
+     * absent or cannot be parsed (it is optional: the reply still
+     * counts). */
+    struct lw_dns_rr *additional;
+    size_t n_additional;
 };
 
 /* Parse one DNS reply (untrusted bytes, any length, NULL allowed) into
@@ -119,11 +125,29 @@ struct lw_dns_chain {
 
 typedef void (*lw_dns_chain_cb)(void *ud, const struct lw_dns_chain *c);
 
-/* Follow name on server: CNAME step by step, then A and AAAA at the end
- * (asked together), within the one timeout.  Callback exactly once. */
+/* Follow name on server: A and AAAA asked together at once, the CNAME
+ * chain followed from whichever answer comes first (a recursive resolver
+ * puts the chain in both), asked again only where a server stopped at a
+ * target without giving its records; all within the one timeout.  TXT
+ * and MX at the name are asked once a CNAME is seen there (for
+ * c->other).  Callback exactly once. */
 enum lw_status lw_dns_resolve(struct lw_dns *dns,
                               const struct lw_dns_server *server,
                               const char *name, lw_dns_chain_cb cb, void *ud,
                               struct lw_err *err);
+
+/* Addition: flags for lw_dns_resolve_ex. */
+enum {
+    /* Ask TXT and MX at the name together with A and AAAA, so a CNAME
+     * beside other records costs no second round trip. */
+    LW_DNS_RESOLVE_OTHER_AT_ONCE = 1u << 0
+};
+
+/* lw_dns_resolve with flags (LW_DNS_RESOLVE_*; 0 = lw_dns_resolve). */
+enum lw_status lw_dns_resolve_ex(struct lw_dns *dns,
+                                 const struct lw_dns_server *server,
+                                 const char *name, unsigned flags,
+                                 lw_dns_chain_cb cb, void *ud,
+                                 struct lw_err *err);
 
 #endif

@@ -9,7 +9,7 @@
  *
  *   provider: Customer.io
  *   settings: "Workspace Settings > Email > Link tracking"
- *   health: { path: /health, body: "{}" }
+ *   health: { path: /health, body: "{}", link_probe: /e/c/x/probe }
  *   resolvers: [1.1.1.1, 8.8.8.8, 9.9.9.9]
  *   regions:
  *     - { key: us, label: "United States", origin: track.customer.io }
@@ -37,6 +37,11 @@ struct lw_profile {
     char *settings;    /* where the provider's link domain setting lives */
     char *health_path; /* "/health" */
     char *health_body; /* "{}" */
+    char *link_probe;  /* a tracked-link path whose "Invalid link security
+                          token" answer means Host was wrong, or NULL (the
+                          built-in profile has none: the real origin may
+                          answer a made-up link that way whatever the
+                          Host) */
     struct lw_region *regions;
     size_t n_regions;
     char **resolvers; /* public resolvers "ADDR[:PORT]" for propagation */

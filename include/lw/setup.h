@@ -74,6 +74,13 @@ struct lw_setup_report {
     bool nginx_tested;     /* nginx -t ran and passed */
     bool nginx_reloaded;
     bool nginx_running;    /* false when a reload was asked and nginx is down */
+    /* CloudFront (cloudfront.h): the certificate was requested in ACM (no
+     * key or CSR made here); the intermediates file for ACM was written
+     * (false: the leaf was issued by a root directly); the distribution
+     * config was written (needs the ARN). */
+    bool cf_acm_requested;
+    bool cf_chain_file;
+    bool cf_config_written;
     time_t cert_not_after; /* 0 when no certificate */
     char stamp[64];        /* backup stamp of this run, "" when none */
 };

@@ -54,10 +54,8 @@ tm_keys Down Enter
 screen_has "CloudFront: key step offers only RSA 2048, with the reason" \
     "at most 2048 bits"
 check "CloudFront: no RSA 4096 offered" sh -c "! grep -q 'RSA 4096' '$T/screen'"
-tm_keys Enter
-screen_has "CloudFront: 'coming in a later version', no crash" "later version"
-tm_keys Escape
-tm_wait "at most 2048 bits" 5
+screen_has "CloudFront: the key step also offers the request in ACM" \
+    "request the certificate in ACM"
 tm_keys Escape
 tm_wait "Where HTTPS ends" 5
 tm_keys Up Enter

@@ -252,7 +252,27 @@ static const struct bad_case bad_cases[] = {
      LW_ERR_INPUT,
      NAME ":5: cloudfront.acm_certificate_arn: "
           "\"arn:aws:iam::123456789012:role/x\" is not an ACM certificate "
-          "ARN"},
+          "ARN..."},
+    {"ARN in eu-west-1",
+     HEADC "cloudfront:\n  acm_certificate_arn: "
+           "arn:aws:acm:eu-west-1:123456789012:certificate/"
+           "12345678-1234-1234-1234-123456789012\n",
+     LW_ERR_INPUT,
+     NAME ":5: cloudfront.acm_certificate_arn: the ACM certificate "
+          "arn:aws:acm:eu-west-1:123456789012:certificate/"
+          "12345678-1234-1234-1234-123456789012 is in the region eu-west-1, "
+          "but CloudFront only uses certificates from ACM in us-east-1 (US "
+          "East, N. Virginia)"},
+    {"distribution not CloudFront's",
+     HEADC "cloudfront:\n  distribution_domain: cdn.example.net\n",
+     LW_ERR_INPUT,
+     NAME ":5: cloudfront.distribution_domain: \"cdn.example.net\" is not a "
+          "CloudFront distribution domain..."},
+    {"apex for cloudfront",
+     "domain: example.com\nregion: us\nmethod: cloudfront\n", LW_ERR_INPUT,
+     NAME ":1: domain: example.com is the apex of its zone: CloudFront needs "
+          "a CNAME from the link domain to the distribution, and a CNAME "
+          "cannot live at a zone apex"},
     {"duplicate key", HEADN "method: cloudfront\n", LW_ERR_INPUT,
      NAME ":4: duplicate key \"method\" (it is already at line 3)"},
     {"alias", "domain: &d link.example.com\nregion: us\nmethod: nginx\n",
@@ -439,7 +459,8 @@ fill(struct lw_config *c, int variant)
         c->organization = "true";
         c->distribution_domain = "d111111abcdef8.cloudfront.net";
         c->acm_certificate_arn =
-            "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+            "arn:aws:acm:us-east-1:123456789012:certificate/"
+            "12345678-1234-1234-1234-123456789012";
         break;
     case 3: /* RSA 4096, organization that looks like a number */
         c->key.bits = 4096;

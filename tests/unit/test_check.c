@@ -1,19 +1,29 @@
 /* test_check.c - the check engine's judging, fed hand-made probe results
  * (DNS chains, TLS results, HTTP responses, files): every diagnosis of
- * issue 3, expiry boundaries, the key table, per-address TLS; and one run
- * of the engine on the loop where nothing answers (it must finish). */
+ * issue 3, expiry boundaries, the key table, per-address TLS; one run
+ * of the engine on the loop where nothing answers (it must finish); and
+ * the engine's zone search against a slow tests/fixtures/dnsserver.py
+ * (round trips counted by time). */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <openssl/evp.h>
@@ -1410,6 +1420,239 @@ test_engine_nothing_answers(void **state)
     tp_rmtree(root);
 }
 
+/* ---- the engine's zone search, against dnsserver.py ----------------- */
+
+/* One resolver (tests/fixtures/dnsserver.py on a free port) that waits
+ * 300 ms before every answer; the zone's name server ns1.example.com is
+ * at 127.0.0.251, where nothing answers DNS (port 53: refused at once).
+ * With glue in the NS answer, the zone and its server's address come in
+ * one round trip, and dns.authoritative is settled after it; without
+ * glue, the name server's name costs one more (A and AAAA together). */
+
+static const char zone_json[] =
+    "{\"link.example.com.\": [{\"type\": \"A\", \"data\": \"127.0.0.1\"}],\n"
+    " \"example.com.\": [{\"type\": \"SOA\", \"ttl\": 3600, \"data\": "
+    "\"ns1.example.com. hostmaster.example.com. 1 3600 600 86400 60\"},\n"
+    "   {\"type\": \"NS\", \"data\": \"ns1.example.com.\"}],\n"
+    " \"ns1.example.com.\": [{\"type\": \"A\", \"data\": \"127.0.0.251\"}]}\n";
+
+static uint64_t
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A port free for UDP and TCP on 127.0.0.1 now. */
+static unsigned
+free_port(void)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    unsigned port = 0;
+    int u, t, tries;
+
+    for (tries = 0; tries < 20 && port == 0; tries++) {
+        u = socket(AF_INET, SOCK_DGRAM, 0);
+        assert_true(u >= 0);
+        memset(&sa, 0, sizeof(sa));
+        sa.sin_family = AF_INET;
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(bind(u, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(getsockname(u, (struct sockaddr *)&sa, &len), 0);
+        t = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(t >= 0);
+        if (bind(t, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+            port = ntohs(sa.sin_port);
+        close(t);
+        close(u);
+    }
+    assert_true(port != 0);
+    return port;
+}
+
+/* dnsserver.py with the zone file and options (NULL-terminated), on
+ * spec; its pid once it said "ready", or 0 when python3 cannot run it. */
+static pid_t
+dns_fixture(const char *zone, const char *spec, const char *const extra[])
+{
+    const char *top = getenv("TOP_SRCDIR");
+    char script[PATH_MAX], line[64];
+    const char *argv[16];
+    struct pollfd pfd;
+    size_t got = 0;
+    int fds[2], n = 0, i;
+    uint64_t end;
+    pid_t pid;
+
+    if (top != NULL && *top != '\0') {
+        snprintf(script, sizeof(script), "%s/tests/fixtures/dnsserver.py", top);
+    } else {
+        const char *slash = strrchr(__FILE__, '/');
+
+        snprintf(script, sizeof(script), "%.*s/../fixtures/dnsserver.py",
+                 slash != NULL ? (int)(slash - __FILE__) : 1,
+                 slash != NULL ? __FILE__ : ".");
+    }
+    argv[n++] = "python3";
+    argv[n++] = script;
+    argv[n++] = "--listen";
+    argv[n++] = spec;
+    argv[n++] = "--zone";
+    argv[n++] = zone;
+    for (i = 0; extra[i] != NULL; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* gone with us */
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execvp("python3", (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    pfd.fd = fds[0];
+    pfd.events = POLLIN;
+    end = now_ms() + 10000;
+    line[0] = '\0';
+    while (strstr(line, "ready\n") == NULL && now_ms() < end) {
+        ssize_t r;
+
+        if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
+            continue;
+        r = read(fds[0], line + got, sizeof(line) - 1 - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+        line[got] = '\0';
+    }
+    close(fds[0]);
+    if (strstr(line, "ready\n") == NULL) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return 0;
+    }
+    return pid;
+}
+
+/* One run against the slow resolver; dns.authoritative's time back. */
+static long
+zone_run(const char *root, const struct lw_dns_server *res, char *summary,
+         size_t summary_len, char *label, size_t label_len)
+{
+    struct lw_profile *prof = NULL;
+    struct lw_check_opts o;
+    struct lw_check_run *run = NULL;
+    struct lw_loop *loop = NULL;
+    struct lw_state st;
+    struct lw_err err;
+    struct seen seen;
+    const struct lw_check_result *r;
+    const struct lw_resolver_view *rv;
+    const char *const connect_to[] = {D ":443:127.0.0.1:9", D ":80:127.0.0.1:9",
+                                      NULL};
+    size_t n;
+    long ms;
+    int rounds = 0;
+
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(lw_profile_load(NULL, &prof, &err), LW_OK);
+    lw_state_init(&st);
+    snprintf(st.config.domain, sizeof(st.config.domain), "%s", D);
+    st.config.region = strdup("us");
+    st.config.method = LW_METHOD_NGINX;
+    st.phase = LW_PHASE_INSTALLED;
+    memset(&o, 0, sizeof(o));
+    o.state = &st;
+    o.profile = prof;
+    o.root = root;
+    o.resolvers = res;
+    o.n_resolvers = 1;
+    o.connect_to = connect_to;
+    o.timeout_ms = 3000;
+    o.run_nginx = false;
+    assert_int_equal(lw_loop_new(&loop, &err), LW_OK);
+    assert_int_equal(
+        lw_check_start(loop, &o, on_result, on_done, &seen, &run, &err), LW_OK);
+    while (seen.done == 0 && rounds++ < 1000)
+        assert_int_equal(lw_loop_once(loop, 100, &err), LW_OK);
+    assert_int_equal(seen.done, 1);
+    r = &lw_check_results(run)[LW_CK_DNS_AUTHORITATIVE];
+    assert_true(r->done);
+    snprintf(summary, summary_len, "%s", r->summary);
+    ms = r->elapsed_ms;
+    rv = lw_check_resolvers(run, &n);
+    assert_int_equal(n, 2);
+    assert_false(rv[0].authoritative);
+    assert_true(rv[1].authoritative);
+    snprintf(label, label_len, "%s", rv[1].server.label);
+    assert_int_equal(r->status, LW_CHECK_WARN);
+    lw_check_free(run);
+    lw_loop_free(loop);
+    lw_state_free(&st);
+    lw_profile_free(prof);
+    return ms;
+}
+
+static void
+test_engine_zone_round_trips(void **state)
+{
+    const char *glue[] = {"--delay-ms", "300", NULL};
+    const char *no_glue[] = {"--delay-ms", "300", "--no-glue", NULL};
+    char *root = tp_tmpdir();
+    char zone[PATH_MAX], spec[32], summary[256], label[80];
+    struct lw_dns_server res;
+    struct lw_err err;
+    pid_t pid;
+    FILE *f;
+    long ms;
+
+    (void)state;
+    snprintf(zone, sizeof(zone), "%s/zone.json", root);
+    f = fopen(zone, "w");
+    assert_non_null(f);
+    fputs(zone_json, f);
+    assert_int_equal(fclose(f), 0);
+
+    /* With glue: one round trip (the SOA and NS questions together). */
+    snprintf(spec, sizeof(spec), "127.0.0.1:%u", free_port());
+    assert_int_equal(lw_dns_server_parse(spec, &res, &err), LW_OK);
+    pid = dns_fixture(zone, spec, glue);
+    if (pid == 0) {
+        tp_rmtree(root);
+        print_message("# python3 cannot run tests/fixtures/dnsserver.py\n");
+        skip();
+    }
+    ms = zone_run(root, &res, summary, sizeof(summary), label, sizeof(label));
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    print_message("# with glue: dns.authoritative after %ld ms\n", ms);
+    assert_string_equal(summary, "No name server of example.com answered "
+                                 "from here (ns1.example.com (127.0.0.251)).");
+    assert_string_equal(label, "ns1.example.com (127.0.0.251)");
+    assert_true(ms >= 290 && ms < 550);
+
+    /* Without: the name server's name is resolved, one more. */
+    snprintf(spec, sizeof(spec), "127.0.0.1:%u", free_port());
+    assert_int_equal(lw_dns_server_parse(spec, &res, &err), LW_OK);
+    pid = dns_fixture(zone, spec, no_glue);
+    assert_true(pid > 0);
+    ms = zone_run(root, &res, summary, sizeof(summary), label, sizeof(label));
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    print_message("# without glue: dns.authoritative after %ld ms\n", ms);
+    assert_string_equal(summary, "No name server of example.com answered "
+                                 "from here (ns1.example.com (127.0.0.251)).");
+    assert_true(ms >= 590 && ms < 850);
+    tp_rmtree(root);
+}
+
 int
 main(void)
 {
@@ -1431,6 +1674,7 @@ main(void)
         cmocka_unit_test(test_nginx),
         cmocka_unit_test(test_fake_run),
         cmocka_unit_test(test_engine_nothing_answers),
+        cmocka_unit_test(test_engine_zone_round_trips),
     };
 
     setenv("TZ", "UTC", 1);

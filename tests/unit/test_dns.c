@@ -1,8 +1,10 @@
 /* test_dns.c - DNS on the event loop against tests/fixtures/dnsserver.py
  * (started here on 127.0.0.1 and a free port): CNAME chains, loops, long
  * chains, records beside a CNAME, record formats, rcodes, timeouts,
- * concurrency, garbage, TCP fallback; the reply parser on crafted bytes;
- * server parsing and resolv.conf. */
+ * concurrency, garbage, TCP fallback, one round trip per lookup against a
+ * slow server, glue, an authoritative server's in-zone CNAMEs; the reply
+ * parser on crafted bytes (the additional section too); server parsing
+ * and resolv.conf. */
 #include "config.h"
 
 #include <errno.h>
@@ -53,6 +55,10 @@ static const char zone_json[] =
     "],\n"
     " \"direct.example.com.\": [{\"type\":\"A\",\"ttl\":50,"
     "\"data\":\"192.0.2.1\"}],\n"
+    " \"ns1.example.com.\": [{\"type\":\"A\",\"data\":\"192.0.2.53\"},\n"
+    "   {\"type\":\"AAAA\",\"data\":\"2001:db8::53\"}],\n"
+    " \"inzone.example.com.\": [{\"type\":\"CNAME\","
+    "\"data\":\"direct.example.com.\"}],\n"
     " \"v6only.example.com.\": [{\"type\":\"AAAA\",\"data\":\"::1\"}],\n"
     " \"loop1.example.com.\": [{\"type\":\"CNAME\","
     "\"data\":\"loop2.example.com.\"}],\n"
@@ -377,6 +383,7 @@ struct qgot {
     bool aa;
     char rrs[1024]; /* "name type ttl data|…" answer section */
     char auth[512];
+    char add[512]; /* additional section */
     char error[160];
     long elapsed_ms;
 };
@@ -409,6 +416,7 @@ on_query(void *ud, const struct lw_dns_answer *a)
     g->elapsed_ms = a->elapsed_ms;
     fmt_rrs(g->rrs, sizeof(g->rrs), a->answer, a->n_answer);
     fmt_rrs(g->auth, sizeof(g->auth), a->authority, a->n_authority);
+    fmt_rrs(g->add, sizeof(g->add), a->additional, a->n_additional);
     snprintf(g->error, sizeof(g->error), "%s", a->error);
 }
 
@@ -612,11 +620,86 @@ test_resolve_truncated(void **state)
     fclose(f);
     unlink(log);
     buf[n] = '\0';
-    /* Each question once over UDP (truncated), then again over TCP. */
-    assert_non_null(strstr(buf, "link.example.com. A rd=1 udp\n"
-                                "link.example.com. A rd=1 tcp\n"));
-    assert_non_null(strstr(buf, "srv.example.net. AAAA rd=1 udp\n"));
-    assert_non_null(strstr(buf, "srv.example.net. AAAA rd=1 tcp\n"));
+    /* Each question once over UDP (truncated), then again over TCP; A
+     * and AAAA both at the name (the whole chain comes with each). */
+    assert_non_null(strstr(buf, "link.example.com. A rd=1 udp\n"));
+    assert_non_null(strstr(buf, "link.example.com. A rd=1 tcp\n"));
+    assert_non_null(strstr(buf, "link.example.com. AAAA rd=1 udp\n"));
+    assert_non_null(strstr(buf, "link.example.com. AAAA rd=1 tcp\n"));
+    assert_null(strstr(buf, "srv.example.net."));
+}
+
+/* Against a server that waits 300 ms before every answer, a lookup costs
+ * one round trip: A and AAAA go out together and the chain comes back in
+ * each; with LW_DNS_RESOLVE_OTHER_AT_ONCE, TXT and MX too.  Without it, a
+ * CNAME at the name costs a second one (TXT and MX asked once it is
+ * seen), and a name without one costs one. */
+static void
+test_resolve_one_round_trip(void **state)
+{
+    const char *extra[] = {"--delay-ms", "300", "--log", NULL, NULL};
+    char log[128], buf[4096];
+    struct server s;
+    struct lw_loop *loop;
+    struct lw_dns *dns;
+    struct got g[5];
+    struct lw_err err;
+    FILE *f;
+    size_t n, i;
+
+    (void)state;
+    NEED_PYTHON();
+    snprintf(log, sizeof(log), "%s/queries.log", tmpdir);
+    extra[3] = log;
+    start_server(&s, extra);
+    loop = new_loop();
+    dns = new_dns(loop, 3000);
+    memset(g, 0, sizeof(g));
+    assert_int_equal(lw_dns_resolve_ex(dns, &s.addr, "link.example.com",
+                                       LW_DNS_RESOLVE_OTHER_AT_ONCE, on_chain,
+                                       &g[0], &err),
+                     LW_OK);
+    assert_int_equal(lw_dns_resolve(dns, &s.addr, "direct.example.com",
+                                    on_chain, &g[1], &err),
+                     LW_OK);
+    assert_int_equal(lw_dns_resolve_ex(dns, &s.addr, "withtxt.example.com",
+                                       LW_DNS_RESOLVE_OTHER_AT_ONCE, on_chain,
+                                       &g[2], &err),
+                     LW_OK);
+    assert_int_equal(lw_dns_resolve(dns, &s.addr, "withtxt.example.com",
+                                    on_chain, &g[3], &err),
+                     LW_OK);
+    assert_int_equal(lw_dns_resolve_ex(dns, &s.addr, "direct.example.com",
+                                       LW_DNS_RESOLVE_OTHER_AT_ONCE, on_chain,
+                                       &g[4], &err),
+                     LW_OK);
+    run(loop);
+    check_chain(&chain_cases[0], &g[0]);
+    check_chain(&chain_cases[2], &g[1]);
+    check_chain(&chain_cases[9], &g[2]);
+    check_chain(&chain_cases[9], &g[3]);
+    check_chain(&chain_cases[2], &g[4]);
+    for (i = 0; i < 5; i++) {
+        print_message("# lookup %zu: %ld ms\n", i, g[i].c.elapsed_ms);
+        if (i == 3) {
+            assert_true(g[i].c.elapsed_ms >= 590);
+        } else {
+            assert_true(g[i].c.elapsed_ms >= 290);
+            assert_true(g[i].c.elapsed_ms < 500);
+        }
+    }
+    lw_dns_free(dns);
+    lw_loop_free(loop);
+    stop_server(&s);
+    f = fopen(log, "r");
+    assert_non_null(f);
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    unlink(log);
+    buf[n] = '\0';
+    /* No target was asked for itself. */
+    assert_null(strstr(buf, "mid.example.net."));
+    assert_null(strstr(buf, "srv.example.net."));
 }
 
 static void
@@ -918,6 +1001,13 @@ test_query_table(void **state)
         assert_false(got[i].aa);
         assert_string_equal(got[i].rrs, c->rrs);
         assert_string_equal(got[i].auth, c->auth);
+        /* Glue only with NS answers, for the name server the data has
+         * addresses for. */
+        assert_string_equal(got[i].add,
+                            c->type == LW_DNS_NS
+                                ? "ns1.example.com 1 300 192.0.2.53|"
+                                  "ns1.example.com 28 300 2001:db8::53"
+                                : "");
         assert_true(got[i].elapsed_ms >= 0 && got[i].elapsed_ms < 2000);
     }
     lw_dns_free(dns);
@@ -948,6 +1038,52 @@ test_query_aa(void **state)
     assert_int_equal(q.calls, 1);
     assert_true(q.aa);
     assert_string_equal(q.rrs, "direct.example.com 1 50 192.0.2.1");
+    lw_dns_free(dns);
+    lw_loop_free(loop);
+    stop_server(&s);
+}
+
+/* Without recursion an authoritative server (--aa) follows a CNAME inside
+ * its zone, as real ones do, and gives one out of it alone; a server that
+ * is not authoritative gives the CNAME alone either way. */
+static void
+test_query_aa_cname(void **state)
+{
+    const char *extra[] = {"--aa", NULL};
+    struct server s;
+    struct lw_loop *loop;
+    struct lw_dns *dns;
+    struct qgot q[3];
+    struct lw_err err;
+
+    (void)state;
+    NEED_PYTHON();
+    start_server(&s, extra);
+    loop = new_loop();
+    dns = new_dns(loop, 3000);
+    memset(q, 0, sizeof(q));
+    assert_int_equal(lw_dns_query(dns, &s.addr, "inzone.example.com", LW_DNS_A,
+                                  false, on_query, &q[0], &err),
+                     LW_OK);
+    assert_int_equal(lw_dns_query(dns, &s.addr, "link.example.com", LW_DNS_A,
+                                  false, on_query, &q[1], &err),
+                     LW_OK);
+    assert_int_equal(lw_dns_query(dns, &main_srv.addr, "inzone.example.com",
+                                  LW_DNS_A, false, on_query, &q[2], &err),
+                     LW_OK);
+    run(loop);
+    assert_int_equal(q[0].calls, 1);
+    assert_true(q[0].aa);
+    assert_int_equal(q[0].rcode, 0);
+    assert_string_equal(q[0].rrs, "inzone.example.com 5 300 "
+                                  "direct.example.com|direct.example.com 1 50 "
+                                  "192.0.2.1");
+    assert_int_equal(q[1].calls, 1);
+    assert_string_equal(q[1].rrs, "link.example.com 5 300 mid.example.net");
+    assert_int_equal(q[2].calls, 1);
+    assert_false(q[2].aa);
+    assert_string_equal(q[2].rrs,
+                        "inzone.example.com 5 300 direct.example.com");
     lw_dns_free(dns);
     lw_loop_free(loop);
     stop_server(&s);
@@ -1012,6 +1148,8 @@ struct parse_case {
  * "a.b" A IN (at offset 12: 1 'a' 1 'b' 0 = 5 bytes, +4). */
 #define HDR(an) 0, 1, 0x81, 0x80, 0, 1, 0, an, 0, 0, 0, 0
 #define HDR_TC(an) 0, 1, 0x83, 0x80, 0, 1, 0, an, 0, 0, 0, 0
+/* The same with ar additional records. */
+#define HDR_AR(an, ar) 0, 1, 0x81, 0x80, 0, 1, 0, an, 0, 0, 0, ar
 #define QUESTION 1, 'a', 1, 'b', 0, 0, 1, 0, 1
 /* An owner pointer to the question name, type, class IN, ttl 60. */
 #define RR(t) 0xc0, 12, 0, t, 0, 1, 0, 0, 0, 60
@@ -1132,6 +1270,8 @@ test_parse_table(void **state)
             assert_int_equal(ans.outcome, LW_DNS_ANSWERED);
             fmt_rrs(rrs, sizeof(rrs), ans.answer, ans.n_answer);
             assert_string_equal(rrs, c->want);
+            assert_int_equal(ans.n_additional, 0);
+            assert_null(ans.additional);
         } else {
             char msg[256];
 
@@ -1141,8 +1281,65 @@ test_parse_table(void **state)
             assert_string_equal(err.msg, msg);
             assert_int_equal(ans.n_answer, 0);
             assert_null(ans.answer);
+            assert_int_equal(ans.n_additional, 0);
+            assert_null(ans.additional);
         }
         lw_dns_answer_free(&ans);
+    }
+}
+
+/* The additional section: glue read; a broken one dropped (it is
+ * optional), the reply still usable. */
+struct add_case {
+    const char *name;
+    const unsigned char *msg;
+    size_t len;
+    const char *want; /* the answer section */
+    const char *add;  /* the additional section */
+};
+
+static const struct add_case add_cases[] = {
+    {"glue in the additional section",
+     M(HDR_AR(1, 2), QUESTION, RR(2), 0, 5, 2, 'n', 's', 0xc0, 12, 0xc0, 33,
+       0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 53, 0xc0, 33, 0, 28, 0, 1, 0,
+       0, 0, 60, 0, 16, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+       0x53),
+     "a.b 2 60 ns.a.b", "ns.a.b 1 60 192.0.2.53|ns.a.b 28 60 2001:db8::53"},
+    /* Optional: a broken one is dropped and the reply still counts. */
+    {"a broken additional section",
+     M(HDR_AR(1, 1), QUESTION, RR(1), 0, 4, 1, 2, 3, 4, 0xc0, 12, 0, 1),
+     "a.b 1 60 1.2.3.4", ""},
+    {"an additional section that announces more than there is",
+     M(HDR_AR(1, 9), QUESTION, RR(1), 0, 4, 1, 2, 3, 4, RR(1), 0, 4, 5, 6, 7,
+       8),
+     "a.b 1 60 1.2.3.4", ""},
+};
+
+static void
+test_parse_additional(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(add_cases) / sizeof(add_cases[0]); i++) {
+        const struct add_case *c = &add_cases[i];
+        struct lw_dns_answer ans;
+        struct lw_err err;
+        char rrs[512];
+
+        print_message("# %s\n", c->name);
+        lw_err_clear(&err);
+        assert_int_equal(lw_dns_parse(c->msg, c->len, &ans, &err), LW_OK);
+        assert_int_equal(ans.outcome, LW_DNS_ANSWERED);
+        assert_string_equal(ans.error, "");
+        fmt_rrs(rrs, sizeof(rrs), ans.answer, ans.n_answer);
+        assert_string_equal(rrs, c->want);
+        fmt_rrs(rrs, sizeof(rrs), ans.additional, ans.n_additional);
+        assert_string_equal(rrs, c->add);
+        assert_int_equal(ans.additional == NULL, ans.n_additional == 0);
+        lw_dns_answer_free(&ans);
+        assert_null(ans.additional);
+        assert_int_equal(ans.n_additional, 0);
     }
 }
 
@@ -1349,6 +1546,7 @@ main(void)
         cmocka_unit_test_teardown(test_resolve_table, stop_extras),
         cmocka_unit_test_teardown(test_resolve_step_by_step, stop_extras),
         cmocka_unit_test_teardown(test_resolve_truncated, stop_extras),
+        cmocka_unit_test_teardown(test_resolve_one_round_trip, stop_extras),
         cmocka_unit_test_teardown(test_resolve_timeout, stop_extras),
         cmocka_unit_test_teardown(test_resolve_concurrent, stop_extras),
         cmocka_unit_test_teardown(test_resolve_garbage, stop_extras),
@@ -1357,8 +1555,10 @@ main(void)
         cmocka_unit_test_teardown(test_free_pending, stop_extras),
         cmocka_unit_test_teardown(test_query_table, stop_extras),
         cmocka_unit_test_teardown(test_query_aa, stop_extras),
+        cmocka_unit_test_teardown(test_query_aa_cname, stop_extras),
         cmocka_unit_test_teardown(test_query_bad, stop_extras),
         cmocka_unit_test_teardown(test_parse_table, stop_extras),
+        cmocka_unit_test_teardown(test_parse_additional, stop_extras),
         cmocka_unit_test_teardown(test_parse_limits, stop_extras),
         cmocka_unit_test_teardown(test_server_parse, stop_extras),
         cmocka_unit_test_teardown(test_system_servers, stop_extras),

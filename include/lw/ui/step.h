@@ -30,9 +30,9 @@ enum lw_step_id {
     LW_STEP_REGION,
     LW_STEP_METHOD,
     LW_STEP_KEY,
-    LW_STEP_CLOUDFRONT,
     LW_STEP_CSR,
     LW_STEP_CERT,
+    LW_STEP_CLOUDFRONT, /* after the certificate: the files for ACM */
     LW_STEP_NGINX,
     LW_STEP_DNS,
     LW_STEP_CHECKS,
@@ -62,7 +62,8 @@ enum lw_action {
     LW_ACT_BACKSPACE,
     LW_ACT_DELETE,
     LW_ACT_KILL,      /* Ctrl-U: clear the field */
-    LW_ACT_CHAR       /* a printable character, in ch */
+    LW_ACT_CHAR,      /* a printable character, in ch */
+    LW_ACT_LANG       /* F2: the language menu (the driver's) */
 };
 
 struct lw_key {
@@ -115,6 +116,10 @@ struct lw_step_ops {
     const char *(*hints)(struct lw_wiz *w, void *priv);
     /* Free what priv owns (at exit). */
     void (*fini)(struct lw_wiz *w, void *priv);
+    /* The language was switched (F2): redo the translated text kept in
+     * priv (messages made when something happened).  Optional: text
+     * drawn with _() at draw time needs nothing. */
+    void (*relang)(struct lw_wiz *w, void *priv);
 };
 
 extern const struct lw_step_ops lw_step_welcome, lw_step_domain,
@@ -151,6 +156,8 @@ struct lw_wiz {
     bool cert_ok;
     struct lw_buf changes;  /* "created …" lines of every run */
     bool installed;         /* the method's files are in place */
+    bool cf_request;        /* CloudFront: the certificate is requested in
+                               ACM (no key or CSR made here) */
     bool nginx_tested, nginx_reloaded;
     bool unsaved;           /* choices made that no file has yet */
 
@@ -195,7 +202,8 @@ enum lw_status lw_wiz_setup_finished(struct lw_wiz *w, struct lw_buf *notices,
                                      struct lw_err *err);
 /* Reload the saved state into w->old (after a run wrote it). */
 void lw_wiz_reload_state(struct lw_wiz *w);
-/* "2027-03-03" (UTC) of t, "-" for 0. */
+/* The date (UTC) of t as the locale writes it ("2027-03-03" in C,
+ * "03.03.2027" in German), "-" for 0. */
 void lw_wiz_date(time_t t, char *out, size_t len);
 
 #endif
