@@ -512,6 +512,17 @@ change_list_free(struct change_list *l)
     l->n = l->cap = 0;
 }
 
+/* A private key: its copies are never wider than 0600, and a rollback
+ * keeps it instead of deleting it (a certificate may still be issued for
+ * the CSR made with it). */
+static bool
+is_private_key(const char *path)
+{
+    static const char dir[] = "/etc/pki/tls/private/";
+
+    return strncmp(path, dir, sizeof(dir) - 1) == 0;
+}
+
 /* Put c->path back from its copy in rundir. */
 static enum lw_status
 restore_one(const char *root, const char *stamp, const char *rundir,
@@ -543,7 +554,8 @@ restore_one(const char *root, const char *stamp, const char *rundir,
         goto out;
     }
     s = lw_write_atomic(target, data.data != NULL ? data.data : "", data.len,
-                        c->mode, err);
+                        is_private_key(c->path) ? c->mode & 0600 : c->mode,
+                        err);
     if (s == LW_OK && report != NULL)
         /* TRANSLATORS: path, then the saved copy it came from. */
         lw_buf_printf(report, _("restored %s from %s/%s%s\n"), c->path,
@@ -555,10 +567,11 @@ out:
 
 /* Remove c->path, which the run created; already gone is fine. */
 static enum lw_status
-remove_one(const char *root, const char *stamp, const struct change *c,
-           struct lw_buf *report, struct lw_err *err)
+remove_one(const char *root, const char *stamp, const char *rundir,
+           bool keep_keys, const struct change *c, struct lw_buf *report,
+           struct lw_err *err)
 {
-    char target[LW_PATH_MAX], dir[LW_PATH_MAX];
+    char target[LW_PATH_MAX], dir[LW_PATH_MAX], keep[LW_PATH_MAX];
     struct stat st;
     enum lw_status s;
 
@@ -579,6 +592,30 @@ remove_one(const char *root, const char *stamp, const struct change *c,
     if (S_ISDIR(st.st_mode))
         return lw_err_set(err, LW_ERR_REFUSED,
                           _("cannot remove %s: it is now a directory"), target);
+    if (keep_keys && is_private_key(c->path) && S_ISREG(st.st_mode)) {
+        /* Moved, not deleted: the run's backup directory (0700) keeps it,
+         * with its mode, on the same file system. */
+        s = join3(keep, rundir, c->path, "", err);
+        if (s == LW_OK) {
+            parent_of(keep, dir);
+            s = lw_mkdirs(dir, 0700, err);
+        }
+        if (s != LW_OK)
+            return s;
+        if (rename(target, keep) != 0)
+            return lw_err_errno(err, errno, _("cannot remove %s (unlink)"),
+                                target);
+        parent_of(target, dir);
+        fsync_dir(dir);
+        if (report != NULL)
+            /* TRANSLATORS: %1$s the key's path, %2$s the backups
+             * directory, %3$s the run's stamp. */
+            lw_buf_printf(report,
+                          _("moved %1$s to %2$s/%3$s%1$s (a private key is "
+                            "kept, not deleted)\n"),
+                          c->path, BACKUPS_DIR, stamp);
+        return LW_OK;
+    }
     if (unlink(target) != 0)
         return lw_err_errno(err, errno, _("cannot remove %s (unlink)"), target);
     parent_of(target, dir);
@@ -596,8 +633,8 @@ remove_one(const char *root, const char *stamp, const struct change *c,
  * have happened may fail harmlessly (its target is as it was). */
 static enum lw_status
 undo_changes(const char *root, const char *stamp, const char *rundir,
-             const struct change *v, size_t n, struct lw_buf *report,
-             struct lw_err *err)
+             const struct change *v, size_t n, bool keep_keys,
+             struct lw_buf *report, struct lw_err *err)
 {
     enum lw_status first = LW_OK, s;
     struct lw_err one;
@@ -608,7 +645,8 @@ undo_changes(const char *root, const char *stamp, const char *rundir,
         if (v[i].kind == CH_REPLACE)
             s = restore_one(root, stamp, rundir, &v[i], report, &one);
         else
-            s = remove_one(root, stamp, &v[i], report, &one);
+            s = remove_one(root, stamp, rundir, keep_keys, &v[i], report,
+                           &one);
         if (s != LW_OK && v[i].done && first == LW_OK) {
             first = s;
             if (err != NULL)
@@ -1087,7 +1125,10 @@ lw_install_file(struct lw_install *in, const char *path, const void *data,
             parent_of(copy, dir);
             s = lw_mkdirs(dir, 0700, err);
             if (s == LW_OK)
-                s = lw_write_atomic(copy, old.data, old.len, oldmode, err);
+                s = lw_write_atomic(copy, old.data, old.len,
+                                    is_private_key(path) ? oldmode & 0600
+                                                         : oldmode,
+                                    err);
             if (s != LW_OK) {
                 lw_err_hint(err, _("%s was left as it is."), full);
                 goto out;
@@ -1178,7 +1219,8 @@ lw_install_undo(struct lw_install *in, struct lw_err *err)
         return LW_OK;
     }
     in->finished = true;
-    s = undo_changes(in->root, in->stamp, in->rundir, in->ch.v, in->ch.n, NULL,
+    s = undo_changes(in->root, in->stamp, in->rundir, in->ch.v, in->ch.n,
+                     false, NULL,
                      err);
     /* Left unmarked after a failure, so lw_rollback_last can retry. */
     if (s == LW_OK)
@@ -1444,7 +1486,8 @@ lw_rollback_last(const char *root, struct lw_buf *report, struct lw_err *err)
             goto out;
         if (j.marked || j.ch.n == 0)
             continue;
-        s = undo_changes(root, names[i], rundir, j.ch.v, j.ch.n, report, err);
+        s = undo_changes(root, names[i], rundir, j.ch.v, j.ch.n, true, report,
+                         err);
         if (s == LW_OK)
             s = mark_rolled_back(jpath, j.valid_len, err);
         if (s == LW_OK && report != NULL)

@@ -256,6 +256,14 @@ lw_key_parse(const void *data, size_t len, const char *name, EVP_PKEY **out,
 
     *out = NULL;
     quote(q, sizeof(q), name);
+    if (len == 0 || data == NULL) {
+        lw_err_set(err, LW_ERR_INPUT, _("%s is empty: it holds no private key"),
+                   q);
+        lw_err_hint(err, "%s",
+                    _("Remove the empty file to have a new key made, or put "
+                      "the key back from your backup."));
+        return LW_ERR_INPUT;
+    }
     if (contains(data, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
         (contains(data, len, "PRIVATE KEY-----") &&
          contains(data, len, "Proc-Type: 4,ENCRYPTED"))) {

@@ -517,9 +517,17 @@ test_commit_rollback(void **state)
     assert_int_equal(lw_rollback_last(f->root, &rep, &err), LW_OK);
     assert_content(f, CONF, "old\n");
     assert_int_equal(mode_of(f, CONF), 0640);
+    /* A created key is kept in the run's backups, never deleted. */
     assert_int_equal(mode_of(f, KEY), -1);
+    {
+        char kept[512];
+        snprintf(kept, sizeof(kept), BACKUPS "/%s" KEY, stamp);
+        assert_content(f, kept, "K\n");
+        assert_int_equal(mode_of(f, kept), 0600);
+    }
     snprintf(want, sizeof(want),
-             "removed " KEY " (the run of %s created it)\n"
+             "moved " KEY " to " BACKUPS "/%s" KEY
+             " (a private key is kept, not deleted)\n"
              "restored " CONF " from " BACKUPS "/%s" CONF "\n",
              stamp, stamp);
     assert_string_equal(rep.data, want);
@@ -620,8 +628,8 @@ test_rollback_interrupted(void **state)
     assert_string_equal(rep.data, CRT
                         " was already absent (the run of 20240101T000000Z had "
                         "not created it yet)\n"
-                        "removed " KEY " (the run of 20240101T000000Z created "
-                        "it)\n"
+                        "moved " KEY " to " BACKUPS "/20240101T000000Z" KEY
+                        " (a private key is kept, not deleted)\n"
                         "restored " CONF " from " BACKUPS
                         "/20240101T000000Z" CONF "\n");
     assert_content(f, CONF, "old\n");
@@ -1082,6 +1090,33 @@ test_mkdirs_parents_0755(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* A key that was world-readable before a run is never put back that
+ * way, and its backup copy is 0600 too. */
+static void
+test_rollback_key_mode(void **state)
+{
+    struct fx *f = *state;
+    struct lw_buf rep = LW_BUF_INIT;
+    struct lw_install *in;
+    struct lw_err err;
+    char stamp[64], copy[512];
+
+    put(f, KEY, "old key\n", 0644);
+    in = begin(f, false);
+    assert_int_equal(inst(in, KEY, "new key\n", 0600, LW_INSTALL_SECRET, NULL,
+                          &err),
+                     LW_OK);
+    assert_int_equal(lw_install_commit(in, &err), LW_OK);
+    snprintf(stamp, sizeof(stamp), "%s", lw_install_stamp(in));
+    lw_install_free(in);
+    snprintf(copy, sizeof(copy), BACKUPS "/%s" KEY, stamp);
+    assert_int_equal(mode_of(f, copy), 0600);
+    assert_int_equal(lw_rollback_last(f->root, &rep, &err), LW_OK);
+    assert_content(f, KEY, "old key\n");
+    assert_int_equal(mode_of(f, KEY), 0600);
+    lw_buf_free(&rep);
+}
+
 int
 main(void)
 {
@@ -1096,6 +1131,7 @@ main(void)
         T(test_free_undoes),
         T(test_same_path_twice),
         T(test_commit_rollback),
+        T(test_rollback_key_mode),
         T(test_rollback_twice),
         T(test_rollback_nothing),
         T(test_rollback_interrupted),

@@ -248,7 +248,8 @@ static const struct {
      "BEGIN PRIVATE KEY"},
     {IN_GARBAGE, false, LW_ERR_INPUT, "no private key found in /etc/x.key",
      NULL},
-    {IN_EMPTY, false, LW_ERR_INPUT, "no private key found in /etc/x.key", NULL},
+    {IN_EMPTY, false, LW_ERR_INPUT, "/etc/x.key is empty: it holds no private "
+     "key", "Remove the empty file"},
 };
 
 static void
@@ -312,9 +313,11 @@ test_key_parse(void **state)
         lw_err_clear(&err);
         print_message("# case %zu\n", i);
         make_parse_input(&in, parse_cases[i].in, want, cert);
-        assert_int_equal(
-            lw_key_parse(in.data, in.len, "/etc/x.key", &got, &err),
-            parse_cases[i].st);
+        /* An empty file read into a buffer leaves data NULL: as setup
+         * passes it. */
+        assert_int_equal(lw_key_parse(in.len != 0 ? in.data : NULL, in.len,
+                                      "/etc/x.key", &got, &err),
+                         parse_cases[i].st);
         if (parse_cases[i].st == LW_OK) {
             assert_non_null(got);
             assert_int_equal(EVP_PKEY_eq(got, want), 1);
