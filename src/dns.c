@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include <ares.h>
+#include <openssl/rand.h>
 
 #include "lw/buf.h"
 #include "lw/dns.h"
@@ -130,6 +131,7 @@ put_esc(char *out, size_t n, size_t *o, unsigned char c, enum esc mode)
 static bool
 read_name(struct msg *m, size_t *off, char *out, size_t n)
 {
+    /* cppcheck-suppress duplicateAssignExpression ; both start at *off */
     size_t pos = *off, floor = *off, end = 0, o = 0, wire = 1;
     bool jumped = false;
     int hops = 0;
@@ -462,9 +464,10 @@ lw_dns_answer_free(struct lw_dns_answer *ans)
 }
 
 enum lw_status
-lw_dns_parse(const unsigned char *p, size_t len, struct lw_dns_answer *ans,
+lw_dns_parse(const unsigned char *msg, size_t len, struct lw_dns_answer *ans,
              struct lw_err *err)
 {
+    const unsigned char *p = msg;
     char why[128], name[NAME_TEXT_MAX];
     struct msg m = {p, len, why, sizeof(why)};
     unsigned qd, an, ns, ar, i;
@@ -742,6 +745,7 @@ struct query {
     bool in_ares; /* c-ares still holds it and will call back */
     bool sending; /* inside ares_send: a result now is reported later */
     bool refused; /* a refusal on its channel is reported from a timer */
+    unsigned short qid; /* the DNS message ID sent */
     struct lw_timer *timer; /* the hard bound, then a deferred report */
     enum lw_dns_outcome deferred;
     char deferred_error[160];
@@ -1113,6 +1117,26 @@ normalize(const char *name, char *out, size_t n)
     return true;
 }
 
+/* A random message ID not used by a question still in flight on c. */
+static unsigned short
+new_qid(const struct lw_dns *dns, const struct chan *c)
+{
+    unsigned short id = 0;
+    const struct query *q;
+    int tries;
+
+    for (tries = 0; tries < 64; tries++) {
+        if (RAND_bytes((unsigned char *)&id, sizeof(id)) != 1)
+            id = (unsigned short)(id * 31421u + 6927u + (unsigned)tries);
+        for (q = dns->queries; q != NULL; q = q->next)
+            if (q->chan == c && q->in_ares && q->qid == id)
+                break;
+        if (q == NULL)
+            break;
+    }
+    return id;
+}
+
 static enum lw_status
 query_start(struct lw_dns *dns, const struct lw_dns_server *server,
             const char *name, int type, bool recurse, lw_dns_cb cb, void *ud,
@@ -1123,6 +1147,7 @@ query_start(struct lw_dns *dns, const struct lw_dns_server *server,
     struct query *q;
     struct chan *c = NULL;
     enum lw_status st;
+    unsigned short qid;
     int qlen = 0, rc;
 
     if (out != NULL)
@@ -1138,8 +1163,13 @@ query_start(struct lw_dns *dns, const struct lw_dns_server *server,
     st = chan_get(dns, server, recurse, &c, err);
     if (st != LW_OK)
         return st;
-    rc = ares_create_query(norm, 1 /* IN */, type, 0, recurse ? 1 : 0, &qbuf,
-                           &qlen, 0);
+    /* c-ares 1.18 sends the ID it is given and matches replies by it:
+     * each question gets a random ID, unique among those in flight on its
+     * channel (a fixed ID mixes up concurrent replies, and is easy to
+     * spoof). */
+    qid = new_qid(dns, c);
+    rc = ares_create_query(norm, 1 /* IN */, type, qid, recurse ? 1 : 0,
+                           &qbuf, &qlen, 0);
     if (rc != ARES_SUCCESS) {
         clean(shown, sizeof(shown), norm);
         return lw_err_set(err, rc == ARES_ENOMEM ? LW_ERR_NOMEM : LW_ERR_INPUT,
@@ -1153,6 +1183,7 @@ query_start(struct lw_dns *dns, const struct lw_dns_server *server,
     }
     q->dns = dns;
     q->chan = c;
+    q->qid = qid;
     q->cb = cb;
     q->ud = ud;
     q->start = mono_ms();
@@ -1168,6 +1199,8 @@ query_start(struct lw_dns *dns, const struct lw_dns_server *server,
     dns->queries = q;
     q->in_ares = true;
     q->sending = true;
+    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): chan_get sets c
+     * on LW_OK (lw_err_set, in another file, never returns LW_OK) */
     ares_send(c->ch, qbuf, qlen, on_ares, q);
     q->sending = false;
     ares_free_string(qbuf);

@@ -172,12 +172,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
     static const char *const commands[] = {"setup", "check", "show",
                                            "rollback", NULL};
+    const char *no_color = getenv("NO_COLOR");
     int c, i;
 
     memset(o, 0, sizeof(*o));
     o->root = "/";
     o->timeout_s = 5;
-    o->no_color = getenv("NO_COLOR") != NULL && *getenv("NO_COLOR") != '\0';
+    o->no_color = no_color != NULL && *no_color != '\0';
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":hV", long_opts, NULL)) != -1) {
         switch (c) {
@@ -292,18 +293,20 @@ parse_opts(int argc, char **argv, struct opts *o)
             return usage_error("%s", err.msg);
         o->state = o->state_buf;
     }
-    if (o->dry_run && (o->command == NULL || strcmp(o->command, "setup")))
+    if (o->dry_run &&
+        (o->command == NULL || strcmp(o->command, "setup") != 0))
         /* TRANSLATORS: %s is an option such as --dry-run; `linkwiz setup` is
          * a command: keep it. */
         return usage_error(_("%s applies to `linkwiz setup` only"),
                            "--dry-run");
     if (o->answers != NULL && (o->command == NULL ||
-                               strcmp(o->command, "setup")))
+                               strcmp(o->command, "setup") != 0))
         /* TRANSLATORS: %s is an option such as --dry-run; `linkwiz setup` is
          * a command: keep it. */
         return usage_error(_("%s applies to `linkwiz setup` only"),
                            "--answers");
-    if (o->monitoring && (o->command == NULL || strcmp(o->command, "check")))
+    if (o->monitoring &&
+        (o->command == NULL || strcmp(o->command, "check") != 0))
         /* TRANSLATORS: %s is an option such as --monitoring. */
         return usage_error(_("%s applies to `linkwiz check` only"),
                            "--monitoring");
@@ -416,7 +419,7 @@ on_notice(void *ud, enum lw_notice level, const char *msg)
         fprintf(stderr, _("warning: %s\n"), msg);
     else
         printf("%s\n", msg);
-    fflush(stdout);
+    (void)fflush(stdout); /* a notice: nobody to tell if it fails */
 }
 
 static void
@@ -683,9 +686,10 @@ cmd_show(const struct opts *o, const struct lw_profile *prof)
         if (s.cert_not_after != 0) {
             char iso[32];
             struct tm tm;
-            gmtime_r(&s.cert_not_after, &tm);
-            strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-            json_object_set_new(j, "certificate_not_after", json_string(iso));
+            if (gmtime_r(&s.cert_not_after, &tm) != NULL &&
+                strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm) != 0)
+                json_object_set_new(j, "certificate_not_after",
+                                    json_string(iso));
         }
         if (s.cert_fingerprint != NULL)
             json_object_set_new(j, "certificate_sha256",
@@ -768,10 +772,13 @@ cmd_rollback(const struct opts *o, const struct lw_profile *prof)
     env.lock_wait_ms = 10000;
     lw_err_clear(&err);
     st = lw_setup_rollback(&env, &report, &err);
-    if (st == LW_ERR_NOTFOUND)
-        lw_err_hint(&err, "%s",
-                    _("Nothing to roll back: no run that changed files is "
-                      "left (each rollback goes one run further back)."));
+    if (st == LW_ERR_NOTFOUND) {
+        /* Nothing to put back is "nothing to change", not a failure. */
+        lw_buf_printf(&report, "%s\n",
+                      _("Nothing to roll back: no run that changed files is "
+                        "left (each rollback goes one run further back)."));
+        st = LW_OK;
+    }
     if (o->json) {
         json_t *j = st == LW_OK ? json_object() : json_error(&err);
         json_object_set_new(j, "report",
@@ -956,7 +963,8 @@ cmd_check(const struct opts *o, const struct lw_profile *prof)
         goto done;
     }
     fputs(out.data != NULL ? out.data : "", stdout);
-    fflush(stdout);
+    /* Out before the state is saved; the exit code tells the result. */
+    (void)fflush(stdout);
     save_check(o, run);
     switch (lw_check_overall(run)) {
     case LW_CHECK_PASS:

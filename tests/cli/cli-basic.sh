@@ -60,6 +60,7 @@ check "missing answers file: exit 2, names the file" \
     sh -c "[ $rc -eq 2 ] && grep -q 'does-not-exist.yaml' '$T/err'"
 
 lw --root "$root" rollback
-check "rollback with nothing to roll back: exit 2, says so" test "$rc" -eq 2
+check "rollback with nothing to roll back: exit 0 (nothing to change), says so" \
+    sh -c "[ $rc -eq 0 ] && grep -q 'Nothing to roll back' '$T/out'"
 
 done_testing
