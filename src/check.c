@@ -328,20 +328,29 @@ lw_view_eval_clear(struct lw_view_eval *v)
     v->addrs = NULL;
 }
 
-/* Append ", "-separated sanitized text to a fixed buffer. */
+/* Append ", "-separated sanitized text to a fixed buffer.  An item is
+ * added whole or not at all; when one does not fit, the list ends with
+ * ", …" once (room for it is always kept). */
 static void
 list_add(char *buf, size_t len, const char *item)
 {
+    static const char more[] = ", \xe2\x80\xa6"; /* ", …" */
     char shown[256];
-    size_t used = strlen(buf);
+    size_t used = strlen(buf), need;
 
+    if (len < sizeof(more) ||
+        (used >= sizeof(more) - 1 &&
+         strcmp(buf + used - (sizeof(more) - 1), more) == 0))
+        return; /* already cut */
     clean(item, shown, sizeof(shown));
-    if (used > 0 && used + 2 < len) {
-        memcpy(buf + used, ", ", 3);
-        used += 2;
+    need = (used > 0 ? 2 : 0) + strlen(shown);
+    if (used + need + sizeof(more) <= len) {
+        snprintf(buf + used, len - used, "%s%s", used > 0 ? ", " : "",
+                 shown);
+        return;
     }
-    if (used < len)
-        snprintf(buf + used, len - used, "%s", shown);
+    if (used + sizeof(more) <= len)
+        memcpy(buf + used, more, sizeof(more));
 }
 
 static void
@@ -2063,7 +2072,6 @@ struct lw_check_run {
     struct lw_check_expect ex;      /* for the resolvers' views */
     struct lw_check_expect ex_auth; /* the same, zone = the SOA's */
     const char **origins;
-    char **addresses;
     char zone_guess[LW_DOMAIN_MAX];
     char zone[LW_DOMAIN_MAX];
     const struct lw_region *region;
@@ -2959,6 +2967,7 @@ auth_start(struct lw_check_run *run, const struct suffix *s)
     n = set->n < MAX_AUTH ? set->n : MAX_AUTH;
     /* All counted first: one settled early must not end the wait. */
     run->auth_pending = n;
+    /* cppcheck-suppress knownConditionTrueFalse ; ns_keep fills set->n */
     for (i = 0; i < n; i++) {
         struct auth *a = &run->auth[i];
 
@@ -2969,6 +2978,7 @@ auth_start(struct lw_check_run *run, const struct suffix *s)
             auth_add_addr(a, set->ns[i].addr[k]);
     }
     run->n_auth = n;
+    /* cppcheck-suppress knownConditionTrueFalse ; ns_keep fills set->n */
     for (i = 0; i < n; i++) {
         struct auth *a = &run->auth[i];
         struct job *q;

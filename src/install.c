@@ -1014,6 +1014,34 @@ journal_append(struct lw_install *in, const char *line, struct lw_err *err)
     return append_line(in->jfd, in->jpath, line, err);
 }
 
+/* Remove ".<name>.lwtmp.*" files beside path: temp files of an atomic
+ * write that a killed run never renamed.  Errors are ignored (they are
+ * only litter). */
+static void
+remove_stale_temps(const char *path)
+{
+    char dir[LW_PATH_MAX], prefix[LW_PATH_MAX];
+    const char *base = strrchr(path, '/');
+    struct dirent *de;
+    size_t plen;
+    DIR *d;
+
+    if (base == NULL)
+        return;
+    parent_of(path, dir);
+    if (snprintf(prefix, sizeof(prefix), ".%s.lwtmp.", base + 1) >=
+        (int)sizeof(prefix))
+        return;
+    plen = strlen(prefix);
+    d = opendir(dir);
+    if (d == NULL)
+        return;
+    while ((de = readdir(d)) != NULL)
+        if (strncmp(de->d_name, prefix, plen) == 0)
+            unlinkat(dirfd(d), de->d_name, 0);
+    closedir(d);
+}
+
 enum lw_status
 lw_install_file(struct lw_install *in, const char *path, const void *data,
                 size_t len, mode_t mode, mode_t dirmode, unsigned flags,
@@ -1150,6 +1178,9 @@ lw_install_file(struct lw_install *in, const char *path, const void *data,
             goto out;
         }
     }
+    /* Temp files a killed run left beside this file (possibly a copy of
+     * a key) go now: the lock is held, so none is being written. */
+    remove_stale_temps(full);
     s = lw_write_atomic(full, data, len, mode, err);
     if (s != LW_OK)
         goto out;

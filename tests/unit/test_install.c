@@ -1117,6 +1117,27 @@ test_rollback_key_mode(void **state)
     lw_buf_free(&rep);
 }
 
+/* A temp file a killed run left beside a file (say a key copy) is
+ * removed by the next write of that file. */
+static void
+test_stale_temp_removed(void **state)
+{
+    struct fx *f = *state;
+    struct lw_install *in;
+    struct lw_err err;
+
+    put(f, "/etc/pki/tls/private/.x.key.lwtmp.AbC123", "K\n", 0600);
+    assert_int_equal(count_tmp(f), 1);
+    in = begin(f, false);
+    assert_int_equal(inst(in, KEY, "K2\n", 0600, LW_INSTALL_SECRET, NULL,
+                          &err),
+                     LW_OK);
+    assert_int_equal(lw_install_commit(in, &err), LW_OK);
+    lw_install_free(in);
+    assert_int_equal(count_tmp(f), 0);
+    assert_content(f, KEY, "K2\n");
+}
+
 int
 main(void)
 {
@@ -1132,6 +1153,7 @@ main(void)
         T(test_same_path_twice),
         T(test_commit_rollback),
         T(test_rollback_key_mode),
+        T(test_stale_temp_removed),
         T(test_rollback_twice),
         T(test_rollback_nothing),
         T(test_rollback_interrupted),
