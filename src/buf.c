@@ -64,10 +64,17 @@ reserve(struct lw_buf *b, size_t extra)
     cap = b->cap != 0 ? b->cap : 64;
     while (cap < want)
         cap = cap > SIZE_MAX / 2 ? want : cap * 2;
-    p = realloc(b->data, cap);
+    /* Not realloc: it may move the bytes and free the old block as it is.
+     * Buffers carry private keys, so the old block is cleared first. */
+    p = malloc(cap);
     if (p == NULL) {
         b->oom = true;
         return false;
+    }
+    if (b->data != NULL) {
+        memcpy(p, b->data, b->len + 1);
+        OPENSSL_cleanse(b->data, b->cap);
+        free(b->data);
     }
     b->data = p;
     b->cap = cap;
@@ -150,6 +157,7 @@ lw_buf_read_file(struct lw_buf *b, const char *path, size_t max,
 {
     char chunk[8192];
     size_t total = 0;
+    enum lw_status rc;
     ssize_t n;
     int fd, e;
 
@@ -173,30 +181,33 @@ lw_buf_read_file(struct lw_buf *b, const char *path, size_t max,
                               _("%s is not a regular file"), path);
         }
     }
+    /* The chunk may hold key bytes: every way out clears it. */
     for (;;) {
         n = read(fd, chunk, sizeof(chunk));
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             e = errno;
-            close(fd);
             /* TRANSLATORS: %s is a path; the system's reason follows after a
              * colon. */
-            return lw_err_errno(err, e, _("cannot read %s"), path);
+            rc = lw_err_errno(err, e, _("cannot read %s"), path);
+            goto out;
         }
         if (n == 0)
             break;
         total += (size_t)n;
         if (total > max) {
-            close(fd);
-            return lw_err_set(err, LW_ERR_INPUT,
-                              _("%s is larger than %zu bytes; is it the right "
-                                "file?"),
-                              path, max);
+            rc = lw_err_set(err, LW_ERR_INPUT,
+                            _("%s is larger than %zu bytes; is it the right "
+                              "file?"),
+                            path, max);
+            goto out;
         }
         lw_buf_append(b, chunk, (size_t)n);
     }
+    rc = lw_buf_status(b, err);
+out:
     close(fd);
     OPENSSL_cleanse(chunk, sizeof(chunk));
-    return lw_buf_status(b, err);
+    return rc;
 }

@@ -1199,8 +1199,8 @@ query_start(struct lw_dns *dns, const struct lw_dns_server *server,
     dns->queries = q;
     q->in_ares = true;
     q->sending = true;
-    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): chan_get sets c
-     * on LW_OK (lw_err_set, in another file, never returns LW_OK) */
+    /* chan_get sets c on LW_OK (lw_err_set, in another file, never
+     * returns LW_OK): NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
     ares_send(c->ch, qbuf, qlen, on_ares, q);
     q->sending = false;
     ares_free_string(qbuf);

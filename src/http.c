@@ -454,6 +454,8 @@ really_free(struct lw_http *http)
 
     http->closing = true;
     while ((x = http->xfers) != NULL) {
+        /* x is the head (no prev): unlink_xfer moves http->xfers on.
+         * NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
         unlink_xfer(http, x);
         xfer_free(x);
     }
@@ -600,8 +602,8 @@ lw_http_get(struct lw_http *http, const struct lw_http_req *req, lw_http_cb cb,
     SET(CURLOPT_SSL_VERIFYPEER, 1L);
     SET(CURLOPT_SSL_VERIFYHOST, 2L);
     if (x->store != NULL) {
-        SET(CURLOPT_CAINFO, NULL);
-        SET(CURLOPT_CAPATH, NULL);
+        SET(CURLOPT_CAINFO, (char *)NULL);
+        SET(CURLOPT_CAPATH, (char *)NULL);
         SET(CURLOPT_CA_CACHE_TIMEOUT, 0L);
         SET(CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
         SET(CURLOPT_SSL_CTX_DATA, x);

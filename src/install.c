@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "lw/install.h"
 #include "lw/nls.h"
 
@@ -431,7 +433,7 @@ read_regular(const char *path, struct lw_buf *b, size_t max, struct lw_err *err)
     }
     st_ = lw_buf_status(b, err);
 out:
-    memset(chunk, 0, sizeof(chunk)); /* it may have held a key */
+    OPENSSL_cleanse(chunk, sizeof(chunk)); /* it may have held a key */
     close(fd);
     return st_;
 }

@@ -322,6 +322,7 @@ lw_loop_timer(struct lw_loop *loop, long ms, lw_timer_fn fn, void *ud)
 
     if (fn == NULL)
         return NULL;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): the heap holds pointers */
     heap = grow(loop->heap, &loop->cap_timers, loop->n_timers, sizeof(*heap));
     if (heap == NULL)
         return NULL;
@@ -607,7 +608,7 @@ enum lw_status
 lw_loop_once(struct lw_loop *loop, int max_wait_ms, struct lw_err *err)
 {
     size_t i, n;
-    int wait = max_wait_ms, rc, e;
+    int wait_ms = max_wait_ms, rc, e;
     uint64_t until;
 
     /* The poll set: the self-pipe first, then the live watches. */
@@ -647,13 +648,13 @@ lw_loop_once(struct lw_loop *loop, int max_wait_ms, struct lw_err *err)
             loop->heap[0]->due > loop->now ? loop->heap[0]->due - loop->now : 0;
         if (until > (uint64_t)1 << 30)
             until = (uint64_t)1 << 30;
-        if (wait < 0 || (uint64_t)wait > until)
-            wait = (int)until;
+        if (wait_ms < 0 || (uint64_t)wait_ms > until)
+            wait_ms = (int)until;
     }
     if (loop->stopped)
-        wait = 0;
+        wait_ms = 0;
 
-    rc = poll(loop->pfd, (nfds_t)n, wait);
+    rc = poll(loop->pfd, (nfds_t)n, wait_ms);
     if (rc < 0 && errno != EINTR) {
         e = errno;
         return lw_err_errno(err, e, "%s", _("the event loop cannot wait"));

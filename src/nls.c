@@ -133,6 +133,8 @@ is_c_locale(const char *name)
 /* GNU gettext caches what it looked up per LC_MESSAGES locale name, not
  * per LANGUAGE: a changed LANGUAGE shows only after this counter moves
  * (the gettext manual's own recipe; glibc and libintl both export it). */
+/* gettext's name, not ours:
+ * NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 extern int _nl_msg_cat_cntr;
 
 static void

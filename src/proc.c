@@ -72,7 +72,12 @@ resolve(const char *name, char *out, size_t outlen)
         return ENOENT;
     if (strchr(name, '/') != NULL) {
         n = snprintf(out, outlen, "%s", name);
-        return n < 0 || (size_t)n >= outlen ? ENAMETOOLONG : 0;
+        if (n < 0 || (size_t)n >= outlen)
+            return ENAMETOOLONG;
+        /* Checked here too, not only by posix_spawn: where the spawn
+         * cannot report a failed exec (valgrind, older C libraries), the
+         * child would just exit 127. */
+        return access(out, X_OK) == 0 ? 0 : errno;
     }
     for (; *dir != '\0'; dir = *end != '\0' ? end + 1 : end) {
         end = strchr(dir, ':');
@@ -201,8 +206,7 @@ spawn(const char *path, const char *const argv[], int outp[2], int errp[2],
     }
     /* Our read ends must not reach the child: it would keep its own pipe
      * open and never see a reader go away. */
-    if (e == 0)
-        e = posix_spawn_file_actions_addclose(&fa, outp[0]);
+    e = posix_spawn_file_actions_addclose(&fa, outp[0]);
     if (e == 0)
         e = posix_spawn_file_actions_addclose(&fa, errp[0]);
     if (e == 0)
@@ -320,7 +324,7 @@ lw_proc_run(const char *const argv[], int timeout_ms, struct lw_proc_result *r,
             struct lw_err *err)
 {
     struct pollfd pfd[2];
-    int64_t deadline = 0, linger_end = 0, now, wait;
+    int64_t deadline = 0, linger_end = 0, now, wait_ms;
     bool exited = false, killed = false;
     enum lw_status st;
     pid_t pid = -1;
@@ -346,10 +350,10 @@ lw_proc_run(const char *const argv[], int timeout_ms, struct lw_proc_result *r,
         }
         if (exited && now >= linger_end)
             break;
-        wait = exited ? linger_end - now : POLL_SLICE_MS;
-        if (!killed && !exited && deadline != 0 && deadline - now < wait)
-            wait = deadline - now;
-        if (poll(pfd, 2, (int)wait) < 0 && errno != EINTR) {
+        wait_ms = exited ? linger_end - now : POLL_SLICE_MS;
+        if (!killed && !exited && deadline != 0 && deadline - now < wait_ms)
+            wait_ms = deadline - now;
+        if (poll(pfd, 2, (int)wait_ms) < 0 && errno != EINTR) {
             st = lw_err_errno(err, errno, _("cannot read the output of %s"),
                               argv[0]);
             kill(-pid, SIGKILL);

@@ -3,6 +3,7 @@
  * and the run saved into the state. */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +59,8 @@ iso_time(time_t t, char *out, size_t len)
         snprintf(out, len, "-");
         return;
     }
-    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, len, "-");
 }
 
 /* ---- text ------------------------------------------------------------ */
@@ -400,6 +402,18 @@ parse_iso(const char *s)
     return timegm(&tm);
 }
 
+/* A whole decimal number of the facts record (which the state file may
+ * carry damaged): false unless all of s is one that fits a long. */
+static bool
+to_long(const char *s, long *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtol(s, &end, 10);
+    return errno == 0 && end != s && *end == '\0';
+}
+
 /* Read the facts record of a state (found = false when absent). */
 static void
 prev_facts(const struct lw_state *prev, struct facts *f)
@@ -409,15 +423,16 @@ prev_facts(const struct lw_state *prev, struct facts *f)
     memset(f, 0, sizeof(*f));
     f->agree = f->asked = -1;
     for (i = 0; i < prev->n_checks; i++) {
-        char fp[LW_FINGERPRINT_MAX], na[32];
+        char fp[LW_FINGERPRINT_MAX], na[32], as[24], ns[24];
         long a, n;
 
         if (strcmp(prev->checks[i].id, FACTS_ID) != 0 ||
             prev->checks[i].summary == NULL)
             continue;
         if (sscanf(prev->checks[i].summary,
-                   "cert=%95s not_after=%31s agree=%ld asked=%ld", fp, na, &a,
-                   &n) != 4)
+                   "cert=%95s not_after=%31s agree=%23s asked=%23s", fp, na,
+                   as, ns) != 4 ||
+            !to_long(as, &a) || !to_long(ns, &n))
             return;
         f->found = true;
         if (strcmp(fp, "-") != 0)

@@ -468,7 +468,8 @@ step_cert(struct run *r, struct lw_err *err)
             st = lw_err_set(err, LW_ERR_NOMEM, "%s", _("out of memory"));
     }
 out:
-    lw_buf_free(&data);
+    /* a combined PEM may hold a private key too */
+    lw_buf_free_secure(&data);
     lw_buf_free(&pem);
     return st;
 }

@@ -160,7 +160,8 @@ validate_path(struct lw_wiz *w, struct cert_step *p)
     ok = validate(w, p, data.data != NULL ? data.data : "", data.len, path,
                   false);
 out:
-    lw_buf_free(&data);
+    /* a combined PEM may hold a private key too */
+    lw_buf_free_secure(&data);
     return ok;
 }
 

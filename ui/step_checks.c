@@ -236,7 +236,6 @@ draw_table(struct lw_wiz *w, struct checks_step *p, WINDOW *win, int y)
     const struct lw_ui *ui = &w->ui;
     int width = getmaxx(win), height = getmaxy(win), i, d, sw = 5, xid;
     struct lw_buf below = LW_BUF_INIT;
-    char line[1024];
 
     /* The status column is as wide as its widest word in this language. */
     for (i = LW_CHECK_PASS; i <= LW_CHECK_ERROR; i++)
@@ -249,9 +248,8 @@ draw_table(struct lw_wiz *w, struct checks_step *p, WINDOW *win, int y)
         const struct lw_check_result *r = &res[i];
         int x = 0;
         bool sel = i == p->sel;
-        x += lw_ui_put(ui, win, y, x, 2, r->done ? style_of(r->status)
-                                                 : LW_UI_DIM,
-                       glyph_of(ui, r)) + 1;
+        lw_ui_put(ui, win, y, x, 2, r->done ? style_of(r->status) : LW_UI_DIM,
+                  glyph_of(ui, r));
         x = 2;
         lw_ui_put(ui, win, y, x, sw, r->done ? style_of(r->status) : LW_UI_DIM,
                   r->done ? status_text(r->status) : "");
@@ -287,7 +285,6 @@ draw_table(struct lw_wiz *w, struct checks_step *p, WINDOW *win, int y)
         lw_ui_para(ui, win, y, 0, width, height - y, LW_UI_NORMAL,
                    below.data);
     lw_buf_free(&below);
-    (void)line;
 }
 
 static void

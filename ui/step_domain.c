@@ -95,7 +95,7 @@ domain_draw(struct lw_wiz *w, void *priv, WINDOW *win)
                        "there, so its DNS record must be an A/AAAA record. "
                        "A subdomain such as link.%s is usually better."),
                      lw_ui_glyph(ui, LW_G_WARN), p->d.name, p->d.name);
-            y += lw_ui_para(ui, win, y + 1, 0, width, 4, LW_UI_WARN, line);
+            lw_ui_para(ui, win, y + 1, 0, width, 4, LW_UI_WARN, line);
         }
     } else if (p->msg[0] != '\0') {
         snprintf(line, sizeof(line), "%s %s", lw_ui_glyph(ui, LW_G_FAIL),

@@ -77,7 +77,7 @@ nginx_enter(struct lw_wiz *w, void *priv, bool back)
         return;
     p->state = NG_SHOW;
     p->view.top = 0;
-    p->choice.sel = w->cfg.nginx_reload || !w->opts->run_nginx ? 0 : 0;
+    p->choice.sel = 0; /* write, test and reload: the usual answer */
     render(w, p);
 }
 

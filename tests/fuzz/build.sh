@@ -35,7 +35,7 @@ out=$builddir/fuzz
 here=$srcdir/tests/fuzz
 
 TARGETS="fuzz_domain fuzz_answers fuzz_profile fuzz_state fuzz_cert
- fuzz_key fuzz_nginx fuzz_yaml"
+ fuzz_key fuzz_nginx fuzz_yaml fuzz_dns fuzz_health"
 
 # The same instrumentation for the core and the targets; the core gets
 # fuzzer-no-link so only the targets bring libFuzzer's main().

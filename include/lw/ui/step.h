@@ -128,7 +128,9 @@ extern const struct lw_step_ops lw_step_welcome, lw_step_domain,
     lw_step_dns, lw_step_checks, lw_step_done;
 
 /* What the steps share: the options, the loop, what the operator chose,
- * what is on disk, and what the setup runs reported. */
+ * what is on disk, and what the setup runs reported.  One per run, its
+ * fields grouped by step rather than packed:
+ * NOLINTNEXTLINE(clang-analyzer-optin.performance.Padding) */
 struct lw_wiz {
     const struct lw_wizard_opts *opts;
     struct lw_loop *loop;
