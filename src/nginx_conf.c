@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "lw/nginx_conf.h"
@@ -1086,6 +1088,14 @@ lw_nginx_reload(bool *running, struct lw_err *err)
         goto out;
     }
     if (r.exit_code == 0) {
+        /* `-s reload` only signals the master: for a moment old workers
+         * still accept connections with the old configuration (a check
+         * right after a reload saw the default site's 404).  Give them
+         * the moment to hand over, so what follows sees the new one. */
+        struct timespec pause = {0, 800 * 1000 * 1000};
+
+        while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+            ;
         *running = true;
         goto out;
     }
