@@ -25,6 +25,7 @@
 #include <openssl/x509v3.h>
 
 #include "lw/cert.h"
+#include "lw/utf8.h"
 #include "lw/keygen.h"
 #include "lw/nls.h"
 
@@ -34,40 +35,6 @@
 #define QUOTE_MAX 1024 /* bytes of a file name shown (escapes take 4) */
 
 /* ---- text for people ---------------------------------------------- */
-
-/* Length of the well-formed UTF-8 sequence at s (n bytes left) and its
- * code point, or 0. */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    size_t len;
-    uint32_t c, min;
-
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if ((s[0] & 0xe0) == 0xc0) {
-        len = 2, c = s[0] & 0x1f, min = 0x80;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        len = 3, c = s[0] & 0x0f, min = 0x800;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        len = 4, c = s[0] & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
 
 /* Append s (n bytes, untrusted) to out: control characters, bidi
  * overrides and bytes that are not UTF-8 become '?'; after max characters
@@ -79,7 +46,7 @@ put_printable(struct lw_buf *out, const unsigned char *s, size_t n, size_t max)
 
     while (n > 0) {
         uint32_t cp = 0;
-        size_t k = utf8_decode(s, n, &cp);
+        size_t k = lw_utf8_decode(s, n, &cp);
 
         if (chars++ == max) {
             lw_buf_puts(out, "...");

@@ -20,46 +20,13 @@
 #include <openssl/x509v3.h>
 
 #include "lw/csr.h"
+#include "lw/utf8.h"
 #include "lw/nls.h"
 
 /* ub-organization-name (RFC 5280) and ub-common-name. */
 #define ORG_MAX 64
 #define CN_MAX 64
 #define DOMAIN_MAX 253
-
-/* Decode one UTF-8 sequence at s (n bytes left) into *cp; the length, or
- * 0 when it is not well-formed (overlong, surrogate, out of range). */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    size_t len;
-    uint32_t c, min;
-
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if ((s[0] & 0xe0) == 0xc0) {
-        len = 2, c = s[0] & 0x1f, min = 0x80;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        len = 3, c = s[0] & 0x0f, min = 0x800;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        len = 4, c = s[0] & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
 
 /* Characters that would make the name misleading or unprintable:
  * C0/C1 controls, DEL, and the bidirectional overrides. */
@@ -98,7 +65,7 @@ lw_subject_check(const struct lw_subject *s, struct lw_err *err)
 
         while (n > 0) {
             uint32_t cp;
-            size_t k = utf8_decode(p, n, &cp);
+            size_t k = lw_utf8_decode(p, n, &cp);
 
             if (k == 0)
                 return lw_err_set(err, LW_ERR_INPUT, "%s",
